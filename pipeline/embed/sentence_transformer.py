@@ -1,0 +1,95 @@
+"""Any sentence-transformers model in a local folder, run by torch on the CPU."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from pipeline.embed.base import register_embedder
+from pipeline.errors import InvalidConfig
+
+DTYPES = ("float32", "bfloat16")
+
+
+def folder_fingerprint(path: Path) -> str:
+    """A short hash of a model folder's configuration and weight sizes (cheap, stable)."""
+    h = hashlib.sha256()
+    for name in ("config.json", "modules.json", "tokenizer.json", "qualflow_source.json"):
+        f = path / name
+        if f.exists():
+            h.update(name.encode())
+            h.update(f.read_bytes())
+    for f in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+        h.update(f"{f.name}:{f.stat().st_size}".encode())
+    return h.hexdigest()[:10]
+
+
+class SentenceTransformerEmbedder:
+    """Embeds with ``SentenceTransformer(path)``; the prompt is prepended to every text."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        name: str | None = None,
+        dtype: str = "float32",
+        prompt: str = "",
+        batch_size: int = 32,
+        threads: int = 0,
+    ) -> None:
+        if dtype not in DTYPES:
+            raise InvalidConfig("<config>", "embed.runtime", f"unknown dtype {dtype!r}")
+        self.path = Path(path)
+        self.dtype = dtype
+        self.prompt = prompt
+        self.batch_size = batch_size
+        self.threads = threads
+        label = name or self.path.name
+        short = "bf16" if dtype == "bfloat16" else "fp32"
+        self.id = f"{label}/torch-{short}/{prompt.strip() or 'no-prompt'}/{folder_fingerprint(self.path)}@1"
+        self._model = None
+        self.dim = self._load().get_sentence_embedding_dimension()
+
+    def _load(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            if self.threads:
+                torch.set_num_threads(self.threads)
+            kwargs = {"torch_dtype": torch.bfloat16} if self.dtype == "bfloat16" else {}
+            self._model = SentenceTransformer(
+                str(self.path), device="cpu", local_files_only=True, model_kwargs=kwargs
+            )
+        return self._model
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
+        with torch.inference_mode():
+            vectors = self._load().encode(
+                [self.prompt + t for t in texts],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, texts: Sequence[str]) -> int:
+        model = self._load()
+        limit = model.max_seq_length
+        encoded = model.tokenizer([self.prompt + t for t in texts], add_special_tokens=True, truncation=True, max_length=limit)
+        return sum(len(ids) for ids in encoded["input_ids"])
+
+
+@register_embedder("sentence-transformers.v1")
+def sentence_transformers_v1(path: Path, **kwargs) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(path, **kwargs)

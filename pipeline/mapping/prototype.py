@@ -1,0 +1,142 @@
+"""Zero-shot mapping of excerpts to codebook categories by nearest examples.
+
+Each code is represented by the embeddings of its example phrases (all languages) and of
+its label + definition; the codebook's ``background_examples`` form a "none" class. For an
+excerpt, a code's similarity is the mean of its ``k`` most similar prototypes. A code's
+confidence is a two-way softmax of that similarity against the best of the background and
+the strongest other code, at temperature ``T``: close to the code and clearly closer than to
+small talk or another code means high confidence. Each code is judged on its own, so an
+excerpt can get several codes (multi-label), as in real coding. Sub-codes are judged the
+same way against their siblings, only for excerpts whose parent code was suggested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from pipeline.config import MappingConfig
+from pipeline.embed.base import Embedder
+from pipeline.records import CategoryScore, Codebook, Excerpt, ExcerptCoding, Suggestion
+
+NONE = "__background__"
+
+
+@dataclass(frozen=True)
+class Prototype:
+    code: str
+    text: str
+    lang: str | None
+
+
+def codebook_prototypes(codebook: Codebook) -> list[Prototype]:
+    protos: list[Prototype] = []
+    for code in codebook.codes:
+        protos.append(Prototype(code.name, f"{code.label}: {code.description}", None))
+        for lang, phrases in code.examples.items():
+            protos.extend(Prototype(code.name, p, lang) for p in phrases)
+    for lang, phrases in codebook.background_examples.items():
+        protos.extend(Prototype(NONE, p, lang) for p in phrases)
+    return protos
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class PrototypeMapper:
+    """``fit`` embeds the codebook's prototypes; ``code`` scores excerpts against them."""
+
+    id = "prototype.v1"
+
+    def __init__(self, config: MappingConfig = MappingConfig()) -> None:
+        self.config = config
+
+    def fit(self, codebook: Codebook, prototype_vectors: np.ndarray, prototypes: Sequence[Prototype]) -> "PrototypeMapper":
+        self.codebook_ = codebook
+        self.prototypes_ = list(prototypes)
+        self.vectors_ = np.asarray(prototype_vectors, dtype=np.float32)
+        self.codes_ = [c.name for c in codebook.codes]
+        self.members_ = {
+            name: np.flatnonzero([p.code == name for p in self.prototypes_]) for name in self.codes_ + [NONE]
+        }
+        return self
+
+    def similarities(self, embeddings: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Per code: mean of the top-k prototype cosines, and the index of the nearest prototype."""
+        sims = embeddings @ self.vectors_.T
+        k = self.config.top_k_examples
+        mean_top, nearest = {}, {}
+        for name, idx in self.members_.items():
+            if len(idx) == 0:
+                mean_top[name] = np.full(len(embeddings), -1.0, dtype=np.float32)
+                nearest[name] = np.zeros(len(embeddings), dtype=int)
+                continue
+            block = sims[:, idx]
+            kk = min(k, block.shape[1])
+            top = np.partition(block, block.shape[1] - kk, axis=1)[:, -kk:]
+            mean_top[name] = top.mean(axis=1)
+            nearest[name] = idx[block.argmax(axis=1)]
+        return mean_top, nearest
+
+    def _confidences(self, names: list[str], sim: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        T = self.config.temperature
+        out = {}
+        for name in names:
+            rivals = [sim[NONE]] + [sim[o] for o in names if o != name]
+            best_rival = np.max(np.stack(rivals), axis=0)
+            out[name] = _sigmoid((sim[name] - best_rival) / T)
+        return out
+
+    def code(self, excerpts: Sequence[Excerpt], embeddings: np.ndarray) -> list[ExcerptCoding]:
+        if len(excerpts) == 0:
+            return []
+        sim, nearest = self.similarities(embeddings)
+        top_level = [c.name for c in self.codebook_.top_level]
+        conf = self._confidences(top_level, sim)
+        children: dict[str, list[str]] = {}
+        for c in self.codebook_.codes:
+            if c.parent:
+                children.setdefault(c.parent, []).append(c.name)
+        for parent, kids in children.items():
+            # siblings compete with each other and with "the parent in general"
+            sim_parent_only = dict(sim)
+            sim_parent_only[NONE] = sim[parent]
+            kid_conf = self._confidences(kids, sim_parent_only)
+            for kid in kids:
+                conf[kid] = conf[parent] * kid_conf[kid]
+
+        codings = []
+        for i, excerpt in enumerate(excerpts):
+            scores = tuple(CategoryScore(name, float(conf[name][i])) for name in self.codes_ if name in conf)
+            chosen = [name for name in top_level if conf[name][i] >= self.config.threshold]
+            chosen.sort(key=lambda n: -conf[n][i])
+            chosen = chosen[: self.config.max_codes]
+            picked = list(chosen)
+            for parent in chosen:
+                kids = [k for k in children.get(parent, []) if conf[k][i] >= self.config.threshold]
+                if kids:
+                    picked.append(max(kids, key=lambda k: conf[k][i]))
+            suggestions = tuple(
+                Suggestion(excerpt.id, name, round(float(conf[name][i]), 4), self._reason(name, i, sim, nearest), rank)
+                for rank, name in enumerate(picked, start=1)
+            )
+            codings.append(ExcerptCoding(excerpt.id, scores, suggestions))
+        return codings
+
+    def _reason(self, name: str, i: int, sim: dict[str, np.ndarray], nearest: dict[str, np.ndarray]) -> str:
+        proto = self.prototypes_[int(nearest[name][i])]
+        label = self.codebook_.code(name).label
+        lang = f" [{proto.lang}]" if proto.lang else ""
+        example = proto.text if len(proto.text) <= 90 else proto.text[:87] + "..."
+        return (f"close to {label}{lang}: \u201c{example}\u201d "
+                f"(similarity {float(sim[name][i]):.2f} vs background {float(sim[NONE][i]):.2f})")
+
+
+def embed_prototypes(embedder: Embedder, prototypes: Sequence[Prototype], cache=None) -> np.ndarray:
+    from pipeline.embed.cache import embed_with_cache
+
+    vectors, _ = embed_with_cache(embedder, [p.text for p in prototypes], cache)
+    return vectors

@@ -1,0 +1,251 @@
+"""The main job's stages as plain functions. ``flows/`` calls them in order as Prefect tasks;
+tests and notebooks can call them directly.
+
+A run writes into a hidden temporary folder beside its final one and renames it at the
+end, so ``outputs/<run_id>/`` either exists complete or not at all. Store writes are
+transactions: transcripts, excerpts and embeddings are reusable caches on their own, and a
+run's conclusions (scores, suggestions, topics, quarantine) are saved in one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from pipeline import progress
+from pipeline.config import RunConfig, config_to_dict, load_config
+from pipeline.errors import InvalidInput, QualflowError
+from pipeline.records import Codebook, Excerpt, ExcerptCoding, InterviewGuide, Topic, Transcript
+from pipeline.store.db import Store
+from pipeline.store.repository import Repository
+
+
+@lru_cache(maxsize=4)
+def repository(database_url: str | None = None) -> Repository:
+    """One migrated store per URL per process."""
+    return Repository(Store(database_url))
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class RunPlan:
+    """Everything a run needs to know before it starts, validated up front."""
+
+    run_id: str
+    corpus: Path
+    config: RunConfig
+    codebook: Codebook
+    codebook_content: dict
+    strict: bool
+    database_url: str | None
+    output_root: Path
+    timings: dict[str, float] = field(default_factory=dict)
+    started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    @property
+    def final_dir(self) -> Path:
+        return self.output_root / self.run_id
+
+    @property
+    def work_dir(self) -> Path:
+        return self.output_root / f".{self.run_id}.partial"
+
+
+def plan_run(
+    corpus: str | Path,
+    *,
+    codebook: str | Path | None = None,
+    config: str | Path | None = None,
+    overrides: dict | None = None,
+    strict: bool = False,
+    run_id: str | None = None,
+    database_url: str | None = None,
+) -> RunPlan:
+    """Validate the inputs (corpus folder, config, codebook) before any work is done."""
+    from pipeline.codebook import codebook_to_dict, default_codebook_path, load_codebook
+
+    corpus = Path(corpus)
+    if not corpus.is_dir():
+        raise InvalidInput(corpus, "corpus folder not found" if not corpus.exists() else "not a folder")
+    run_config = load_config(Path(config) if config else None, overrides)
+    book = load_codebook(Path(codebook) if codebook else default_codebook_path())
+    plan = RunPlan(
+        run_id=run_id or new_run_id(),
+        corpus=corpus,
+        config=run_config,
+        codebook=book,
+        codebook_content=codebook_to_dict(book),
+        strict=strict,
+        database_url=database_url,
+        output_root=Path(run_config.output.dir),
+    )
+    return plan
+
+
+def start_run(plan: RunPlan) -> None:
+    if plan.final_dir.exists():
+        raise QualflowError(f"{plan.final_dir} already exists: choose another run id")
+    shutil.rmtree(plan.work_dir, ignore_errors=True)
+    plan.work_dir.mkdir(parents=True)
+    repo = repository(plan.database_url)
+    repo.save_codebook(plan.codebook, plan.codebook_content)
+    repo.create_run(plan.run_id, str(plan.corpus), config_to_dict(plan.config))
+
+
+def fail_run(plan: RunPlan, error: BaseException) -> None:
+    """Leave no partial run folder; mark the run failed with its reason."""
+    shutil.rmtree(plan.work_dir, ignore_errors=True)
+    try:
+        repository(plan.database_url).finish_run(
+            plan.run_id, status="failed", output_dir=None, summary={"error": f"{type(error).__name__}: {error}"}
+        )
+    except Exception:  # the store itself may be what failed; the original error matters more
+        pass
+
+
+class Timer:
+    """``with Timer(plan, "embed"):`` records the stage's wall time in ``plan.timings``."""
+
+    def __init__(self, plan: RunPlan, stage: str) -> None:
+        self.plan, self.stage = plan, stage
+
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.plan.timings[self.stage] = round(self.plan.timings.get(self.stage, 0.0) + time.perf_counter() - self.t0, 3)
+
+
+# -- stages ------------------------------------------------------------------------------------
+
+
+def ingest(plan: RunPlan):
+    """Read, normalise and pseudonymise every transcript; quarantine the unreadable ones."""
+    from pipeline.ingest import PseudonymKey, ingest_corpus
+
+    repo = repository(plan.database_url)
+    key = PseudonymKey.from_entries(repo.pseudonym_entries())
+    result = ingest_corpus(plan.corpus, languages=plan.config.ingest.languages, key=key)
+    repo.add_pseudonyms(key.entries())
+    if plan.strict and result.quarantined:
+        lines = "; ".join(f"{q.file}: {q.reason}" for q in result.quarantined)
+        raise QualflowError(f"{len(result.quarantined)} file(s) could not be read (--strict): {lines}")
+    repo.save_transcripts(result.transcripts)
+    return result
+
+
+def guide_linker(guide: InterviewGuide | None):
+    """One question-to-guide-section linker per run (``None`` when the corpus has no guide)."""
+    from pipeline.segment import GuideLinker
+
+    return GuideLinker(guide) if guide else None
+
+
+def segment(transcript: Transcript, linker, plan: RunPlan) -> list[Excerpt]:
+    from pipeline.segment import segment_transcript
+
+    excerpts = segment_transcript(transcript, plan.config.segment, linker)
+    progress.advance("segment")
+    return excerpts
+
+
+def save_excerpts(plan: RunPlan, excerpts: Sequence[Excerpt]) -> int:
+    return repository(plan.database_url).save_excerpts(excerpts)
+
+
+def embedder_for(plan: RunPlan):
+    from pipeline.embed.factory import make_embedder
+
+    return make_embedder(plan.config.embed)
+
+
+def embed(plan: RunPlan, excerpts: Sequence[Excerpt]) -> tuple[np.ndarray, dict]:
+    """Vectors for one batch of excerpts (a transcript's), from the cache where possible."""
+    from pipeline.embed import embed_with_cache
+
+    embedder = embedder_for(plan)
+    vectors, stats = embed_with_cache(
+        embedder, [e.text for e in excerpts], repository(plan.database_url),
+        on_progress=lambda n: progress.advance("embed", n),
+    )
+    progress.advance("embed", stats.hits)
+    return vectors, {"texts": stats.texts, "cache_hits": stats.hits, "embedded": stats.embedded}
+
+
+def topics(plan: RunPlan, excerpts: Sequence[Excerpt], vectors: np.ndarray):
+    from pipeline.topics import fit_topics
+
+    return fit_topics(excerpts, vectors, plan.config.topics)
+
+
+def map_codes(
+    plan: RunPlan, excerpts: Sequence[Excerpt], vectors: np.ndarray, found_topics
+) -> tuple[list[ExcerptCoding], tuple[Topic, ...]]:
+    from pipeline.mapping import PrototypeMapper, codebook_prototypes, embed_prototypes, map_topics
+
+    protos = codebook_prototypes(plan.codebook)
+    proto_vectors = embed_prototypes(embedder_for(plan), protos, repository(plan.database_url))
+    mapper = PrototypeMapper(plan.config.mapping).fit(plan.codebook, proto_vectors, protos)
+    codings = mapper.code(excerpts, vectors)
+    mapped = map_topics(found_topics.topics, found_topics.assignments, codings, plan.codebook, plan.config.mapping)
+    return codings, mapped
+
+
+def finish(
+    plan: RunPlan,
+    *,
+    ingested,
+    excerpts: Sequence[Excerpt],
+    vectors: np.ndarray,
+    codings: Sequence[ExcerptCoding],
+    found_topics,
+    mapped_topics: Sequence[Topic],
+    topic_model,
+    embed_stats: dict,
+) -> Path:
+    """Write every output into the work folder, save the run's conclusions, then publish the folder."""
+    from pipeline.summaries.outputs import write_run_outputs
+    from pipeline.topics import save_topic_model
+
+    repo = repository(plan.database_url)
+    embedder = embedder_for(plan)
+    save_topic_model(topic_model, plan.work_dir / "topic_model", embedder.id)
+    repo.save_run_results(plan.run_id, codings=codings, assignments=found_topics.assignments,
+                          topics=mapped_topics, quarantined=ingested.quarantined)
+    summary = write_run_outputs(
+        plan,
+        transcripts=ingested.transcripts,
+        quarantined=ingested.quarantined,
+        excerpts=excerpts,
+        vectors=vectors,
+        codings=codings,
+        topics=mapped_topics,
+        assignments=found_topics.assignments,
+        topic_params=found_topics.params,
+        embedder_id=embedder.id,
+        embed_stats=embed_stats,
+    )
+    os.replace(plan.work_dir, plan.final_dir)
+    repo.finish_run(plan.run_id, status="completed", output_dir=str(plan.final_dir), summary=summary,
+                    codebook_id=plan.codebook.id, embedder_id=embedder.id)
+    return plan.final_dir
+
+
+__all__ = [
+    "RunPlan", "Timer", "embed", "embedder_for", "fail_run", "finish", "guide_linker", "ingest", "map_codes", "new_run_id",
+    "plan_run", "repository", "save_excerpts", "segment", "start_run", "topics",
+]

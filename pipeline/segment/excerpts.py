@@ -1,0 +1,93 @@
+"""Respondent speech → excerpts of about 1-4 sentences.
+
+An excerpt never crosses a turn (so never a speaker change). It carries the interviewer's
+preceding question as context and that question's guide section. Its id is derived from
+the transcript id, its offsets and its text, so an unchanged excerpt keeps its id (and the
+coder decisions attached to it) across runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable
+
+from pipeline.config import SegmentConfig
+from pipeline.records import Excerpt, Transcript, Turn
+from pipeline.segment.guide_link import GuideLinker
+from pipeline.segment.sentences import split_sentences
+
+
+def excerpt_id(transcript_id: str, start: int, end: int, text: str) -> str:
+    digest = hashlib.sha256(f"{start}:{end}:{text}".encode("utf-8")).hexdigest()[:8]
+    return f"{transcript_id}.{start}-{end}.{digest}"
+
+
+def _group(spans: list[tuple[int, int]], config: SegmentConfig) -> list[tuple[int, int]]:
+    """Greedily join sentences until ``target_chars`` or ``max_sentences``; fold a short tail back."""
+    groups: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    for span in spans:
+        current.append(span)
+        length = current[-1][1] - current[0][0]
+        if length >= config.target_chars or len(current) >= config.max_sentences:
+            groups.append(current)
+            current = []
+    if current:
+        tail_length = current[-1][1] - current[0][0]
+        if groups and tail_length < config.min_chars * 2 and len(groups[-1]) + len(current) <= config.max_sentences:
+            groups[-1].extend(current)
+        else:
+            groups.append(current)
+    return [(g[0][0], g[-1][1]) for g in groups]
+
+
+def segment_transcript(
+    transcript: Transcript, config: SegmentConfig = SegmentConfig(), linker: GuideLinker | None = None
+) -> list[Excerpt]:
+    turns = transcript.turns
+    questions: list[str | None] = []
+    last_question: str | None = None
+    for turn in turns:
+        if turn.role == "interviewer":
+            last_question = turn.text
+        questions.append(last_question)
+    sections = _sections(turns, linker)
+
+    excerpts: list[Excerpt] = []
+    for turn, question, section in zip(turns, questions, sections):
+        if turn.role != "respondent" or len(turn.text.strip()) < config.min_chars:
+            continue
+        lang = turn.lang or transcript.language
+        for rel_start, rel_end in _group(split_sentences(turn.text, lang), config):
+            start, end = turn.start + rel_start, turn.start + rel_end
+            text = transcript.text[start:end]
+            if len(text) < config.min_chars:
+                continue
+            excerpts.append(
+                Excerpt(
+                    id=excerpt_id(transcript.id, start, end, text),
+                    transcript_id=transcript.id,
+                    start=start,
+                    end=end,
+                    text=text,
+                    turn_index=turn.index,
+                    speaker=turn.speaker,
+                    language=lang,
+                    question=question,
+                    guide_section=section,
+                )
+            )
+    return excerpts
+
+
+def _sections(turns: Iterable[Turn], linker: GuideLinker | None) -> list[str | None]:
+    turns = list(turns)
+    if linker is None:
+        return [None] * len(turns)
+    asked = [i for i, t in enumerate(turns) if t.role == "interviewer"]
+    linked = dict(zip(asked, linker.sections_for([turns[i].text for i in asked])))
+    out, current = [], None
+    for i in range(len(turns)):
+        current = linked.get(i, current)
+        out.append(current)
+    return out

@@ -1,0 +1,88 @@
+"""Opening the store: SQLite by default, any PostgreSQL URL via ``QUALFLOW_DATABASE_URL``.
+
+Every open brings the schema up to date with Alembic, so a database made by an older
+qualflow is migrated, never recreated.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+DEFAULT_DB = Path("outputs") / "qualflow.db"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL to use: an explicit one, else ``QUALFLOW_DATABASE_URL``, else ``outputs/qualflow.db``."""
+    url = explicit or os.environ.get("QUALFLOW_DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://"):  # psycopg 3 is the driver we install
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    DEFAULT_DB.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_DB}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the review app read while a run writes; busy_timeout makes a second writer
+    # wait instead of failing at once; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Store:
+    """A migrated database and a session factory over it."""
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+        self.url = database_url(url)
+        kwargs: dict = {"future": True}
+        if self.url.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        else:
+            kwargs["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if migrate:
+            self.upgrade()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def upgrade(self, revision: str = "head") -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        with self.engine.begin() as connection:
+            if self.dialect == "postgresql":
+                # Two processes opening a fresh database at once must not both migrate it.
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727001)")
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed together, or not at all."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

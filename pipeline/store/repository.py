@@ -1,0 +1,189 @@
+"""What the pipeline reads from and writes to the store. Each write is one transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+from typing import Iterable, Sequence
+
+import numpy as np
+from sqlalchemy import delete, select
+
+from pipeline.records import Codebook, Excerpt, ExcerptCoding, Quarantined, Topic, TopicAssignment, Transcript
+from pipeline.store import models as m
+from pipeline.store.db import Store
+
+_CHUNK = 500  # rows per IN (...) query: well under SQLite's variable limit
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class Repository:
+    """The pipeline's view of the store; also the embedding cache (``VectorCache``)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- pseudonym key ------------------------------------------------------------------------
+    def pseudonym_entries(self) -> list[tuple[str, str, str]]:
+        with self.store.session() as s:
+            rows = s.execute(select(m.PseudonymRow.kind, m.PseudonymRow.original, m.PseudonymRow.pseudonym))
+            return [tuple(r) for r in rows]
+
+    def add_pseudonyms(self, entries: Iterable[tuple[str, str, str]]) -> int:
+        known = {(k, o) for k, o, _ in self.pseudonym_entries()}
+        new = [e for e in entries if (e[0], e[1]) not in known]
+        with self.store.transaction() as s:
+            s.add_all(m.PseudonymRow(kind=k, original=o, pseudonym=p) for k, o, p in new)
+        return len(new)
+
+    # -- runs -----------------------------------------------------------------------------------
+    def create_run(self, run_id: str, corpus: str, config: dict) -> None:
+        with self.store.transaction() as s:
+            s.add(m.Run(id=run_id, corpus=corpus, config=config, status="running"))
+
+    def finish_run(self, run_id: str, *, status: str, output_dir: str | None, summary: dict,
+                   codebook_id: str | None = None, embedder_id: str | None = None) -> None:
+        with self.store.transaction() as s:
+            run = s.get(m.Run, run_id)
+            run.status = status
+            run.finished_at = datetime.now(timezone.utc)
+            run.output_dir = output_dir
+            run.summary = summary
+            if codebook_id:
+                run.codebook_id = codebook_id
+            if embedder_id:
+                run.embedder_id = embedder_id
+
+    def latest_run(self, status: str = "completed") -> m.Run | None:
+        with self.store.session() as s:
+            return s.scalars(
+                select(m.Run).where(m.Run.status == status).order_by(m.Run.started_at.desc()).limit(1)
+            ).first()
+
+    # -- codebook -------------------------------------------------------------------------------
+    def save_codebook(self, codebook: Codebook, content: dict) -> None:
+        with self.store.transaction() as s:
+            if s.get(m.CodebookRow, codebook.id) is not None:
+                return
+            s.add(m.CodebookRow(id=codebook.id, name=codebook.name, version=codebook.version,
+                                sha256=codebook.sha256, content=content))
+            s.flush()
+            s.add_all(
+                m.CodeRow(codebook_id=codebook.id, name=c.name, label=c.label, description=c.description,
+                          parent=c.parent, colour=c.colour)
+                for c in codebook.codes
+            )
+
+    # -- transcripts and excerpts ------------------------------------------------------------
+    def save_transcripts(self, transcripts: Sequence[Transcript]) -> None:
+        """Insert new transcripts, replace changed ones (their turns too), leave unchanged ones."""
+        with self.store.transaction() as s:
+            for t in transcripts:
+                row = s.get(m.Transcript, t.id)
+                if row is not None and row.text_sha256 == t.text_sha256 and row.source_sha256 == t.source_sha256:
+                    continue
+                values = dict(
+                    file=t.meta.file, format=t.format, encoding=t.encoding, source_sha256=t.source_sha256,
+                    text_sha256=t.text_sha256, text=t.text, language=t.language, city=t.meta.city,
+                    country=t.meta.country, role=t.meta.role, date=t.meta.date,
+                    variables={**t.meta.extra, **({"language": t.meta.language} if t.meta.language else {})},
+                )
+                if row is None:
+                    s.add(m.Transcript(id=t.id, **values))
+                else:
+                    for k, v in values.items():
+                        setattr(row, k, v)
+                    s.execute(delete(m.TurnRow).where(m.TurnRow.transcript_id == t.id))
+                s.flush()
+                s.add_all(
+                    m.TurnRow(transcript_id=t.id, idx=u.index, speaker=u.speaker, role=u.role, start=u.start,
+                              end=u.end, lang=u.lang, time_start=u.time_start, time_end=u.time_end)
+                    for u in t.turns
+                )
+
+    def save_excerpts(self, excerpts: Sequence[Excerpt]) -> int:
+        """Insert excerpts not yet stored (ids are content-derived, so existing ones are identical)."""
+        from pipeline.embed.cache import text_hash
+
+        ids = [e.id for e in excerpts]
+        with self.store.transaction() as s:
+            existing: set[str] = set()
+            for part in _chunks(ids):
+                existing.update(s.scalars(select(m.ExcerptRow.id).where(m.ExcerptRow.id.in_(part))))
+            new = [e for e in excerpts if e.id not in existing]
+            s.add_all(
+                m.ExcerptRow(id=e.id, transcript_id=e.transcript_id, start=e.start, end=e.end, text=e.text,
+                             text_sha256=text_hash(e.text), turn_index=e.turn_index, speaker=e.speaker,
+                             language=e.language, question=e.question, guide_section=e.guide_section)
+                for e in new
+            )
+        return len(new)
+
+    # -- embedding cache (VectorCache) ---------------------------------------------------------
+    def get_vectors(self, embedder_id: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        with self.store.session() as s:
+            for part in _chunks(list(hashes)):
+                rows = s.execute(
+                    select(m.EmbeddingRow.text_sha256, m.EmbeddingRow.vector).where(
+                        m.EmbeddingRow.embedder_id == embedder_id, m.EmbeddingRow.text_sha256.in_(part)
+                    )
+                )
+                for h, blob in rows:
+                    out[h] = np.frombuffer(blob, dtype="<f4").copy()
+        return out
+
+    def put_vectors(self, embedder_id: str, vectors: dict[str, np.ndarray]) -> None:
+        if not vectors:
+            return
+        with self.store.transaction() as s:
+            present = set()
+            for part in _chunks(list(vectors)):
+                present.update(s.scalars(select(m.EmbeddingRow.text_sha256).where(
+                    m.EmbeddingRow.embedder_id == embedder_id, m.EmbeddingRow.text_sha256.in_(part))))
+            s.add_all(
+                m.EmbeddingRow(embedder_id=embedder_id, text_sha256=h, dim=int(v.shape[0]),
+                               vector=np.asarray(v, dtype="<f4").tobytes())
+                for h, v in vectors.items() if h not in present
+            )
+
+    # -- run results ----------------------------------------------------------------------------
+    def save_run_results(
+        self,
+        run_id: str,
+        *,
+        codings: Sequence[ExcerptCoding],
+        assignments: Sequence[TopicAssignment],
+        topics: Sequence[Topic],
+        quarantined: Sequence[Quarantined],
+    ) -> None:
+        """Everything a run concluded, in one transaction (a crash leaves none of it)."""
+        topic_of = {a.excerpt_id: a.topic_id for a in assignments}
+        with self.store.transaction() as s:
+            for table in (m.SuggestionRow, m.RunExcerpt, m.TopicRow, m.QuarantineRow):
+                s.execute(delete(table).where(table.run_id == run_id))
+            s.add_all(
+                m.TopicRow(run_id=run_id, topic_id=t.topic_id, label=t.label, keywords=list(t.keywords),
+                           size=t.size, representative_ids=list(t.representative_ids), codes=list(t.codes),
+                           code_scores=dict(t.code_scores), emergent=t.emergent)
+                for t in topics
+            )
+            s.add_all(
+                m.RunExcerpt(run_id=run_id, excerpt_id=c.excerpt_id, topic_id=topic_of.get(c.excerpt_id),
+                             scores={sc.code: round(sc.score, 5) for sc in c.scores})
+                for c in codings
+            )
+            s.add_all(
+                m.SuggestionRow(run_id=run_id, excerpt_id=sg.excerpt_id, code=sg.code, confidence=sg.confidence,
+                                reason=sg.reason, rank=sg.rank, status="suggested")
+                for c in codings for sg in c.suggestions
+            )
+            s.add_all(m.QuarantineRow(run_id=run_id, file=q.file, reason=q.reason) for q in quarantined)
+
+
+def as_dict(record) -> dict:
+    return dataclasses.asdict(record)

