@@ -52,7 +52,8 @@ class SentenceTransformerEmbedder:
         short = "bf16" if dtype == "bfloat16" else "fp32"
         self.id = f"{label}/torch-{short}/{prompt.strip() or 'no-prompt'}/{folder_fingerprint(self.path)}@1"
         self._model = None
-        self.dim = self._load().get_sentence_embedding_dimension()
+        model = self._load()
+        self.dim = (getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)()
 
     def _load(self):
         if self._model is None:
