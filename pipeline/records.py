@@ -155,6 +155,7 @@ class Codebook:
     source: str
     background_examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Phrases that belong to no code (small talk, biography): the zero-shot "none" class."""
+    description: str = ""
 
     @property
     def id(self) -> str:
