@@ -126,6 +126,19 @@ def models_build(force: bool = typer.Option(False, help="Rebuild even when the c
     typer.echo(build_e5_folder(force=force))
 
 
+def _register_commands() -> None:
+    """Commands that live beside what they drive; each module's ``register(app)`` adds them.
+
+    Each register function must only define commands: heavy imports happen inside them.
+    """
+    # review app (users, serve):
+    # quality (eval, learn):
+    # exchange (export, import):
+
+
+_register_commands()
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)
