@@ -201,7 +201,7 @@ class PseudonymRow(Base):
 
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     original: Mapped[str] = mapped_column(Text, primary_key=True)
-    pseudonym: Mapped[str] = mapped_column(String(60), unique=True)
+    pseudonym: Mapped[str] = mapped_column(String(60), index=True)  # a name part shares its full name's pseudonym
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -115,3 +115,5 @@ def test_pseudonym_key_is_kept_in_its_own_table(store_url):
     assert repo.add_pseudonyms([("PERSON", "Anna Rossi", "[PERSON-1]")]) == 1
     assert repo.add_pseudonyms([("PERSON", "Anna Rossi", "[PERSON-1]"), ("EMAIL", "a@b.it", "[EMAIL-1]")]) == 1
     assert sorted(repo.pseudonym_entries()) == [("EMAIL", "a@b.it", "[EMAIL-1]"), ("PERSON", "Anna Rossi", "[PERSON-1]")]
+    # a name part shares its full name's pseudonym
+    assert repo.add_pseudonyms([("PERSON", "Anna", "[PERSON-1]")]) == 1

@@ -38,9 +38,9 @@ def upgrade() -> None:
     sa.Column('original', sa.Text(), nullable=False),
     sa.Column('pseudonym', sa.String(length=60), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('kind', 'original'),
-    sa.UniqueConstraint('pseudonym')
+    sa.PrimaryKeyConstraint('kind', 'original')
     )
+    op.create_index(op.f('ix_pseudonym_key_pseudonym'), 'pseudonym_key', ['pseudonym'], unique=False)
     op.create_table('transcripts',
     sa.Column('id', sa.String(length=120), nullable=False),
     sa.Column('file', sa.Text(), nullable=False),
@@ -285,6 +285,7 @@ def downgrade() -> None:
     op.drop_table('audit_log')
     op.drop_table('users')
     op.drop_table('transcripts')
+    op.drop_index(op.f('ix_pseudonym_key_pseudonym'), table_name='pseudonym_key')
     op.drop_table('pseudonym_key')
     op.drop_table('embeddings')
     op.drop_table('codebooks')

@@ -1,0 +1,51 @@
+"""BO-02 - Bologna, municipal officer for active citizenship and collaboration pacts (synthetic)."""
+
+META = {
+    "interview_id": "BO-02",
+    "file": "BO-02_comune.docx",
+    "city": "Bologna",
+    "country": "Italy",
+    "role": "local_government",
+    "date": "2018-05-24",
+    "language": "it",
+    "names": ["Paolo Lambertini"],
+    "interviewer": ["Intervistatrice", "Intervistatore"],
+    "respondent": "Funzionaria",
+}
+
+I2 = "Intervistatore"
+
+TURNS = [
+    ("Q", "background", "Buongiorno. Per cominciare, può descriverci il suo ruolo e l'ufficio in cui lavora?"),
+    ("A", "Certo. Lavoro al Comune da una dozzina d'anni, adesso nell'ufficio che segue la cittadinanza attiva, quindi i patti di collaborazione e i rapporti con le associazioni. Prima ero all'Area Educazione, nei servizi per la prima infanzia, per cui i due mondi li conosco abbastanza bene."),
+    ("Q", "background", "Quindi segue anche i progetti che riguardano le famiglie?"),
+    ("A", "Sì, in parte. Diciamo che tutto quello che nasce dal basso e tocca i bambini, prima o poi, passa dalla mia scrivania. Il mio collega Paolo Lambertini segue invece i quartieri Savena e Santo Stefano."),
+    ("Q", "needs", "Quali sono oggi i bisogni principali delle famiglie bolognesi per la cura dei figli?"),
+    ("A", "Bologna ha una copertura dei nidi molto alta rispetto alla media italiana, questo va detto. Il problema vero arriva dopo: l'extrascuola, i pomeriggi, le vacanze, le chiusure di Natale e di Pasqua. Lì l'offerta pubblica è frammentata e le famiglie si arrangiano come possono."),
+    ("Q", "needs", "E le iniziative di conciliazione vita-lavoro, come funzionano?"),
+    ("A", "Ci sono i contributi regionali per i centri estivi, che hanno aiutato molto, e alcune aziende hanno cominciato a fare welfare aziendale. Però sono pezzi separati, manca una regia. Una famiglia deve sapere a quale sportello rivolgersi per ogni singola cosa."),
+    ("Q", "choice", "Secondo lei perché alcune famiglie scelgono forme collaborative, autorganizzate?"),
+    ("A", "Un po' per necessità e un po' per scelta. Ci sono genitori che vogliono partecipare, decidere come passano il tempo i figli, e non essere soltanto utenti. E poi c'è la dimensione del vicinato: ti organizzi con chi abita nel tuo palazzo, nella tua via."),
+    ("Q", "choice", "Vede delle differenze tra un quartiere e l'altro?", I2),
+    ("A", "Sì, abbastanza. Nei quartieri dove ci sono già tante associazioni, tipo Navile o San Donato, le iniziative nascono più facilmente. Dove il tessuto è più debole, anche con un bisogno altissimo, da solo non nasce niente."),
+    ("Q", "difficulties", "Passiamo alle difficoltà. Quali ostacoli incontrano le realtà che vogliono organizzare qualcosa per i bambini?"),
+    ("A", "[[funding_calls|Il primo è strutturale: per accedere ai finanziamenti bisogna rispondere ad avvisi pubblici, e i bandi sono scritti pensando a organizzazioni strutturate. Una piccola associazione di genitori non ha un ufficio progetti, non ha un commercialista, spesso non ha neanche un computer suo.]]"),
+    ("Q", "difficulties", "E i patti di collaborazione? Possono essere un'alternativa?"),
+    ("A", "In teoria sì, ed è uno strumento di cui andiamo orgogliosi. [[regulation/collaboration_pacts;regulation/legal_status|Il patto lo può proporre anche un gruppo informale, senza statuto e senza personalità giuridica, e la procedura è molto più snella di un bando.]] [[regulation/collaboration_pacts|Però, devo essere onesta, per l'infanzia se ne fanno pochissimi: la maggior parte riguarda il verde, la pulizia, le piazze.]]"),
+    ("Q", "difficulties", "Come mai così pochi, secondo lei?"),
+    ("A", "[[regulation/collaboration_pacts|Da un lato c'è la questione delle responsabilità: con i bambini servono assicurazioni, requisiti, e il patto da solo non basta a coprire tutto. Dall'altro, in alcuni patti il Comune chiede una compartecipazione alle spese, e un gruppo di genitori quei soldi non li ha.]]"),
+    ("Q", "difficulties", "E la rendicontazione dei contributi?", I2),
+    ("A", "[[funding_calls/reporting|Quella è una fatica anche per noi, non solo per loro. Le regole sulla spesa pubblica sono rigide, e non possiamo fare eccezioni per chi è piccolo. Capita che un'associazione rinunci al contributo perché non riesce a produrre tutti i giustificativi.]]"),
+    ("Q", "trust", "Parliamo di fiducia. Che peso ha, secondo lei, nella cura condivisa dei bambini?"),
+    ("A", "[[trust/parents|È il punto centrale. Le reti informali tra famiglie funzionano benissimo, ma restano chiuse: tre o quattro famiglie che si conoscono da anni e si passano i bambini. Chi arriva da fuori, chi si è appena trasferito, in quelle reti non entra.]]"),
+    ("Q", "trust", "Il Comune può fare qualcosa, in questo senso?"),
+    ("A", "[[trust/institutions|Credo di sì, ed è una cosa che ci chiedono espressamente: che il Comune faccia da garante, che ci metta la faccia. Se l'iniziativa si svolge in uno spazio comunale, con un referente del quartiere, i genitori si fidano di più anche di famiglie che non conoscono.]] Stiamo provando a organizzare dei laboratori nei quartieri proprio con questo scopo."),
+    ("Q", "trust", "E la sicurezza dei bambini, come viene gestita?"),
+    ("A", "[[trust/safety;regulation|Qui siamo un po' in una zona grigia. Se un gruppo di genitori si organizza in casa non c'è nessun controllo e nessuna regola; se invece lo fa in uno spazio pubblico, scattano tutte le norme sulla sicurezza. Servirebbero regole chiare, uguali per tutti, fin dall'inizio.]]"),
+    ("Q", "technology", "Che ruolo vede per la tecnologia?"),
+    ("A", "Utile per l'organizzazione, sicuramente. Abbiamo una piattaforma per i patti, www.beni-comuni-bologna.it, dove si possono vedere le proposte e presentarne di nuove. Ma non credo che un'app possa sostituire il lavoro di quartiere."),
+    ("Q", "technology", "C'è il rischio che qualcuno resti escluso?", I2),
+    ("A", "[[digital_divide|Il rischio c'è ed è concreto. Per presentare una proposta bisogna registrarsi online e caricare documenti, e non tutti sono in grado di farlo. Penso agli anziani, alle famiglie straniere appena arrivate, a chi ha solo un telefono vecchio.]]"),
+    ("Q", "closing", "C'è qualcosa che non le abbiamo chiesto e che ritiene importante?"),
+    ("A", "Forse una cosa. La co-progettazione è bella, ma rischia di premiare chi è già forte: le famiglie istruite, con tempo e contatti, sanno come muoversi, le altre restano fuori. Su questo noi come ente pubblico dobbiamo stare molto attenti."),
+]

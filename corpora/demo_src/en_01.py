@@ -1,0 +1,55 @@
+"""EN-01 - Kortrijk, English-speaking expat mother (synthetic).
+
+One answer quotes literal markup typed into a group chat; it must stay plain text.
+"""
+
+META = {
+    "interview_id": "EN-01",
+    "file": "EN-01_expat_parent.txt",
+    "city": "Kortrijk",
+    "country": "Belgium",
+    "role": "parent",
+    "date": "2018-06-26",
+    "language": "en",
+    "names": ["Aoife", "Daniel", "Annelies Desmet"],
+    "interviewer": ["Interviewer"],
+    "respondent": "Respondent",
+    "encoding": "utf-8",
+}
+
+TURNS = [
+    ("Q", "background", "Could you tell me a little about yourself and your family?"),
+    ("A", "Sure. I'm originally from Cork, in Ireland, and I moved to Kortrijk three years ago when my husband got a job here. I work as a UX designer for a software company, mostly from home. We have two kids, Aoife is six and Daniel is three."),
+    ("Q", "background", "And how do you manage childcare day to day?"),
+    ("A", "Daniel goes to a daycare, a kinderdagverblijf, four days a week, and Aoife is in her first year of primary school. The school has after-school care until six, which is great, but it's all in Dutch and she was a bit lost at first. Now she speaks better Dutch than me, to be honest."),
+    ("Q", "needs", "What are your main childcare needs as a family?"),
+    ("A", "Um, the big gap is the unexpected stuff. When a kid is sick the daycare won't take them, and we have no family here at all, no grandparents to call. My mum is in Cork, so that's a flight away."),
+    ("Q", "needs", "Are there initiatives here that help you combine work and family life?"),
+    ("A", "Some. My company is quite flexible, I can shift my hours around. The city has loads of information for parents at the Huis van het Kind, but honestly I found out about half of it by chance, from another mum at the school gate."),
+    ("Q", "choice", "Why did you start looking at shared or collaborative childcare?"),
+    ("A", "Mostly because we were isolated. A friend told me about Cokido, the platform where parents swap babysitting, and I thought, well, that's exactly what we're missing: a network. Also it costs nothing, you just exchange hours."),
+    ("Q", "choice", "And how has it worked out for you?"),
+    ("A", "Quite well, actually, but slowly. [[trust/parents|The first few months nothing happened, because I didn't know anyone.]] Then I met Annelies Desmet, who lives two streets away, at a neighbourhood barbecue, and once we knew each other we started swapping every week."),
+    ("Q", "difficulties", "What organisational difficulties have you met?"),
+    ("A", "[[regulation|The rules, mostly, because I never knew which ones applied to us. If I watch three kids from the neighbourhood in my house, is that fine, or do I need some kind of registration? Nobody could give me a straight answer, and everything official is only in Dutch.]]"),
+    ("Q", "difficulties", "You mentioned an international parents' group. Did you try to get support for it?"),
+    ("A", "[[funding_calls|Yes, we applied once for a small city grant for a Saturday morning playgroup. Filling in the form took us weeks, with a translation website open in another tab, and we needed a bank account in the group's name, which we didn't have.]] [[funding_calls/reporting|Then someone told us we'd have to account for every euro afterwards with receipts, and half the group just lost interest.]]"),
+    ("Q", "difficulties", "What would have helped?"),
+    ("A", "[[regulation|One person. Just one person at the city who speaks English and can say: these are the rules, this is what you need, and they're the same for everyone.]] We have the group's page now, https://kortrijk-intl-parents.be/join, and that's still how most new families find us."),
+    ("Q", "trust", "How important is trust when your children are looked after by others?"),
+    ("A", "[[trust/parents|It's everything, and it's the hardest part when you're new. Belgian families here have their circles, cousins, old school friends, and those circles are lovely but they're closed. You can be very friendly with people for a year and still not be the one they call on a Saturday.]]"),
+    ("Q", "trust", "How did you build trust with other parents?"),
+    ("A", "[[trust/institutions|What really worked was a meet-and-greet afternoon the city organised with the school, with coffee and games for the kids. Because the city was there, it felt safe to talk to people you didn't know.]] That's where I met two of the families we still swap with."),
+    ("Q", "trust", "And safety? How do you handle that?"),
+    ("A", "We agreed on a few things: who can pick up whom, car seats, no screens after five. [[trust/safety|But I'll admit the first time I left my little one with a family I'd only met twice, I sat in the car around the corner for ten minutes. Just in case.]]"),
+    ("Q", "technology", "Let's talk about technology. What role does it play in how you organise childcare?"),
+    ("A", "A big one. We use Cokido for the swaps, a WhatsApp group for the day-to-day, and a shared online calendar with the school holidays. When Daniel had a fever at daycare last month, I posted in the group and within twenty minutes someone had picked up Aoife from school."),
+    ("Q", "technology", "Can you give an example of something that didn't work?"),
+    ("A", "Ha, yes. One dad in our group chat typed <b>URGENT</b> because he thought it would come out in bold, and everyone just saw the brackets and the letters. Another one, who works in IT, replied with <script>alert(1)</script> as a joke, and my neighbour thought her phone had been hacked. We laughed about it for weeks."),
+    ("Q", "technology", "Could technology leave some families out?"),
+    ("A", "[[digital_divide|Definitely. Cokido is in Dutch, so you need either the language or the patience to translate everything. And some of the migrant families at my daughter's school have one phone for the whole family, with no data plan, so a WhatsApp group basically doesn't reach them.]]"),
+    ("Q", "technology", "Does the platform help people trust each other?"),
+    ("A", "[[trust/parents|Not by itself. It's brilliant once you know people, for keeping track of hours and finding someone quickly. But nobody I know has ever left their child with a stranger just because they had a profile on an app.]]"),
+    ("Q", "closing", "Is there anything else you'd like to add?"),
+    ("A", "Just that if Kortrijk wants international families to stay, this is exactly the kind of thing that matters. It's not the big things, you know, it's whether you have someone to call when your kid is sick."),
+]
