@@ -9,6 +9,7 @@ run's conclusions (scores, suggestions, topics, quarantine) are saved in one tra
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import shutil
@@ -106,12 +107,10 @@ def start_run(plan: RunPlan) -> None:
 
 
 def fail_run(plan: RunPlan, error: BaseException) -> None:
-    """Leave no partial run folder; mark the run failed with its reason."""
+    """Leave no partial run folder and no conclusions of the run; mark it failed with its reason."""
     shutil.rmtree(plan.work_dir, ignore_errors=True)
     try:
-        repository(plan.database_url).finish_run(
-            plan.run_id, status="failed", output_dir=None, summary={"error": f"{type(error).__name__}: {error}"}
-        )
+        repository(plan.database_url).fail_run(plan.run_id, f"{type(error).__name__}: {error}")
     except Exception:  # the store itself may be what failed; the original error matters more
         pass
 
@@ -187,9 +186,18 @@ def embed(plan: RunPlan, excerpts: Sequence[Excerpt]) -> tuple[np.ndarray, dict]
 
 
 def topics(plan: RunPlan, excerpts: Sequence[Excerpt], vectors: np.ndarray):
-    from pipeline.topics import fit_topics
+    """Fit topics, or reuse the cached fit of exactly these excerpts; return ``(result, model folder)``."""
+    from pipeline.topics import cache, fit_topics
 
-    return fit_topics(excerpts, vectors, plan.config.topics)
+    embedder_id = embedder_for(plan).id
+    key = cache.cache_key(embedder_id, plan.config.topics, [e.id for e in excerpts])
+    cache_dir = plan.output_root / ".cache" / "topics"
+    hit = cache.load(cache_dir, key)
+    if hit is not None:
+        return hit
+    result, model = fit_topics(excerpts, vectors, plan.config.topics)
+    result = dataclasses.replace(result, params={**result.params, "reused": False})
+    return result, cache.store(cache_dir, key, result, model, embedder_id)
 
 
 def map_codes(
@@ -214,18 +222,18 @@ def finish(
     codings: Sequence[ExcerptCoding],
     found_topics,
     mapped_topics: Sequence[Topic],
-    topic_model,
+    topic_model: Path | None,
     embed_stats: dict,
 ) -> Path:
     """Write every output into the work folder, save the run's conclusions, then publish the folder."""
     from pipeline.summaries.outputs import write_run_outputs
-    from pipeline.topics import save_topic_model
 
     repo = repository(plan.database_url)
     embedder = embedder_for(plan)
-    save_topic_model(topic_model, plan.work_dir / "topic_model", embedder.id)
-    repo.save_run_results(plan.run_id, codings=codings, assignments=found_topics.assignments,
-                          topics=mapped_topics, quarantined=ingested.quarantined)
+    shutil.rmtree(plan.work_dir, ignore_errors=True)  # a retried attempt starts clean
+    plan.work_dir.mkdir(parents=True)
+    if topic_model is not None:
+        shutil.copytree(topic_model, plan.work_dir / "topic_model")
     summary = write_run_outputs(
         plan,
         transcripts=ingested.transcripts,
@@ -239,6 +247,8 @@ def finish(
         embedder_id=embedder.id,
         embed_stats=embed_stats,
     )
+    repo.save_run_results(plan.run_id, codings=codings, assignments=found_topics.assignments,
+                          topics=mapped_topics, quarantined=ingested.quarantined)
     os.replace(plan.work_dir, plan.final_dir)
     repo.finish_run(plan.run_id, status="completed", output_dir=str(plan.final_dir), summary=summary,
                     codebook_id=plan.codebook.id, embedder_id=embedder.id)

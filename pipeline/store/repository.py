@@ -58,6 +58,17 @@ class Repository:
             if embedder_id:
                 run.embedder_id = embedder_id
 
+    def fail_run(self, run_id: str, error: str) -> None:
+        """Mark a run failed and drop whatever it concluded, in one transaction."""
+        with self.store.transaction() as s:
+            for table in (m.SuggestionRow, m.RunExcerpt, m.TopicRow, m.QuarantineRow):
+                s.execute(delete(table).where(table.run_id == run_id))
+            run = s.get(m.Run, run_id)
+            if run is not None:
+                run.status = "failed"
+                run.finished_at = datetime.now(timezone.utc)
+                run.summary = {"error": error}
+
     def latest_run(self, status: str = "completed") -> m.Run | None:
         with self.store.session() as s:
             return s.scalars(

