@@ -8,9 +8,11 @@ from typing import Iterable, Sequence
 
 import numpy as np
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from pipeline.records import Codebook, Excerpt, ExcerptCoding, Quarantined, Topic, TopicAssignment, Transcript
 from pipeline.store import models as m
+from pipeline.store.models import utcnow
 from pipeline.store.db import Store
 
 _CHUNK = 500  # rows per IN (...) query: well under SQLite's variable limit
@@ -19,6 +21,30 @@ _CHUNK = 500  # rows per IN (...) query: well under SQLite's variable limit
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def insert_ignoring_duplicates(session: Session, model, rows: Sequence[dict]) -> int:
+    """Insert rows whose primary key is new; skip the others without an error.
+
+    Caches (transcripts, excerpts, embeddings, the pseudonym key) are written by every run, and
+    two runs, or a run resumed after a crash, may write the same rows at once: with
+    ``ON CONFLICT DO NOTHING`` the second writer neither fails nor duplicates anything.
+    """
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect)
+    key = list(model.__table__.primary_key.columns)[0]
+    statement = insert(model).on_conflict_do_nothing().returning(key)  # rowcount is -1 for executemany on psycopg
+    inserted = 0
+    for part in _chunks(list(rows), 200):
+        inserted += len(session.connection().execute(statement, list(part)).all())
+    return inserted
 
 
 class Repository:
@@ -34,11 +60,10 @@ class Repository:
             return [tuple(r) for r in rows]
 
     def add_pseudonyms(self, entries: Iterable[tuple[str, str, str]]) -> int:
-        known = {(k, o) for k, o, _ in self.pseudonym_entries()}
-        new = [e for e in entries if (e[0], e[1]) not in known]
         with self.store.transaction() as s:
-            s.add_all(m.PseudonymRow(kind=k, original=o, pseudonym=p) for k, o, p in new)
-        return len(new)
+            return insert_ignoring_duplicates(
+                s, m.PseudonymRow, [{"kind": k, "original": o, "pseudonym": p, "created_at": utcnow()} for k, o, p in entries]
+            )
 
     # -- runs -----------------------------------------------------------------------------------
     def create_run(self, run_id: str, corpus: str, config: dict) -> None:
@@ -102,37 +127,30 @@ class Repository:
                     text_sha256=t.text_sha256, text=t.text, language=t.language, city=t.meta.city,
                     country=t.meta.country, role=t.meta.role, date=t.meta.date,
                     variables={**t.meta.extra, **({"language": t.meta.language} if t.meta.language else {})},
+                    updated_at=utcnow(),
                 )
-                if row is None:
-                    s.add(m.Transcript(id=t.id, **values))
+                if row is None:  # another run may be inserting it at this moment: ignore, don't fail
+                    insert_ignoring_duplicates(s, m.Transcript, [{"id": t.id, **values}])
                 else:
                     for k, v in values.items():
                         setattr(row, k, v)
                     s.execute(delete(m.TurnRow).where(m.TurnRow.transcript_id == t.id))
-                s.flush()
-                s.add_all(
-                    m.TurnRow(transcript_id=t.id, idx=u.index, speaker=u.speaker, role=u.role, start=u.start,
-                              end=u.end, lang=u.lang, time_start=u.time_start, time_end=u.time_end)
+                    s.flush()
+                insert_ignoring_duplicates(s, m.TurnRow, [
+                    dict(transcript_id=t.id, idx=u.index, speaker=u.speaker, role=u.role, start=u.start, end=u.end,
+                         lang=u.lang, time_start=u.time_start, time_end=u.time_end)
                     for u in t.turns
-                )
+                ])
 
     def save_excerpts(self, excerpts: Sequence[Excerpt]) -> int:
         """Insert excerpts not yet stored (ids are content-derived, so existing ones are identical)."""
         from pipeline.embed.cache import text_hash
 
-        ids = [e.id for e in excerpts]
+        rows = [dict(id=e.id, transcript_id=e.transcript_id, start=e.start, end=e.end, text=e.text,
+                     text_sha256=text_hash(e.text), turn_index=e.turn_index, speaker=e.speaker, language=e.language,
+                     question=e.question, guide_section=e.guide_section) for e in excerpts]
         with self.store.transaction() as s:
-            existing: set[str] = set()
-            for part in _chunks(ids):
-                existing.update(s.scalars(select(m.ExcerptRow.id).where(m.ExcerptRow.id.in_(part))))
-            new = [e for e in excerpts if e.id not in existing]
-            s.add_all(
-                m.ExcerptRow(id=e.id, transcript_id=e.transcript_id, start=e.start, end=e.end, text=e.text,
-                             text_sha256=text_hash(e.text), turn_index=e.turn_index, speaker=e.speaker,
-                             language=e.language, question=e.question, guide_section=e.guide_section)
-                for e in new
-            )
-        return len(new)
+            return insert_ignoring_duplicates(s, m.ExcerptRow, rows)
 
     # -- embedding cache (VectorCache) ---------------------------------------------------------
     def get_vectors(self, embedder_id: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
@@ -149,18 +167,10 @@ class Repository:
         return out
 
     def put_vectors(self, embedder_id: str, vectors: dict[str, np.ndarray]) -> None:
-        if not vectors:
-            return
+        rows = [dict(embedder_id=embedder_id, text_sha256=h, dim=int(v.shape[0]),
+                     vector=np.asarray(v, dtype="<f4").tobytes()) for h, v in vectors.items()]
         with self.store.transaction() as s:
-            present = set()
-            for part in _chunks(list(vectors)):
-                present.update(s.scalars(select(m.EmbeddingRow.text_sha256).where(
-                    m.EmbeddingRow.embedder_id == embedder_id, m.EmbeddingRow.text_sha256.in_(part))))
-            s.add_all(
-                m.EmbeddingRow(embedder_id=embedder_id, text_sha256=h, dim=int(v.shape[0]),
-                               vector=np.asarray(v, dtype="<f4").tobytes())
-                for h, v in vectors.items() if h not in present
-            )
+            insert_ignoring_duplicates(s, m.EmbeddingRow, rows)
 
     # -- run results ----------------------------------------------------------------------------
     def save_run_results(

@@ -117,3 +117,34 @@ def test_pseudonym_key_is_kept_in_its_own_table(store_url):
     assert sorted(repo.pseudonym_entries()) == [("EMAIL", "a@b.it", "[EMAIL-1]"), ("PERSON", "Anna Rossi", "[PERSON-1]")]
     # a name part shares its full name's pseudonym
     assert repo.add_pseudonyms([("PERSON", "Anna", "[PERSON-1]")]) == 1
+
+
+def test_two_writers_saving_the_same_rows_at_once_neither_fail_nor_duplicate(store_url):
+    import threading
+
+    Store(store_url)  # migrate once
+    excerpts = segment_transcript(TRANSCRIPT)
+    vectors = {f"{i:064x}": np.full(4, i, dtype=np.float32) for i in range(300)}
+    barrier, errors = threading.Barrier(2), []
+
+    def writer():
+        try:
+            repo = Repository(Store(store_url))
+            barrier.wait()
+            repo.save_transcripts([TRANSCRIPT])
+            repo.save_excerpts(excerpts)
+            repo.put_vectors("model@1", vectors)
+            repo.add_pseudonyms([("PERSON", "Anna Rossi", "[PERSON-1]")])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Store(store_url).session() as s:
+        count = lambda model: s.execute(select(func.count()).select_from(model)).scalar()
+        assert (count(m.Transcript), count(m.TurnRow), count(m.ExcerptRow)) == (1, 2, len(excerpts))
+        assert count(m.EmbeddingRow) == 300 and count(m.PseudonymRow) == 1
