@@ -7,6 +7,7 @@ qualflow is migrated, never recreated.
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_DB = Path("outputs") / "qualflow.db"
+_MIGRATING = threading.Lock()  # Alembic keeps its migration context in module globals
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -68,7 +70,7 @@ class Store:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
-        with self.engine.begin() as connection:
+        with _MIGRATING, self.engine.begin() as connection:
             if self.dialect == "postgresql":
                 # Two processes opening a fresh database at once must not both migrate it.
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727001)")

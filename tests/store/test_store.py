@@ -125,7 +125,7 @@ def test_two_writers_saving_the_same_rows_at_once_neither_fail_nor_duplicate(sto
     Store(store_url)  # migrate once
     excerpts = segment_transcript(TRANSCRIPT)
     vectors = {f"{i:064x}": np.full(4, i, dtype=np.float32) for i in range(300)}
-    barrier, errors = threading.Barrier(2), []
+    barrier, errors = threading.Barrier(2, timeout=60), []
 
     def writer():
         try:
