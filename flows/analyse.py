@@ -72,10 +72,11 @@ def analyse_corpus(
     strict: bool = False,
     run_id: str | None = None,
     database_url: str | None = None,
+    refit: bool = False,
 ) -> dict:
     """Ingest, segment, embed, topic-model and code a corpus folder; return the run's summary."""
     plan = runner.plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id,
-                           database_url=database_url)
+                           database_url=database_url, refit=refit)
     runner.start_run(plan)
     try:
         progress.start("ingest")

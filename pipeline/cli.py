@@ -61,6 +61,7 @@ def run(
     config: Optional[Path] = typer.Option(None, help="Run configuration (TOML)."),
     strict: bool = typer.Option(False, help="Exit 2 instead of quarantining unreadable files."),
     run_id: Optional[str] = typer.Option(None, help="Name the run (default: timestamp + random suffix)."),
+    refit: bool = typer.Option(False, help="Refit the topic model instead of reusing or extending the last fit."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's and the models' own logs."),
 ) -> None:
     """Ingest, segment, embed, topic-model and code CORPUS; write outputs/<run_id>/."""
@@ -72,7 +73,7 @@ def run(
     from pipeline.runner import plan_run
 
     console = Console(stderr=True)
-    plan = plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id)  # fail fast on bad input
+    plan = plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id, refit=refit)  # fail fast
     from flows.analyse import analyse_corpus
 
     columns = (TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -80,7 +81,8 @@ def run(
         stage_progress.set_listener(RichListener(bars))
         try:
             result = analyse_corpus(str(corpus), codebook=str(codebook) if codebook else None,
-                                    config=str(config) if config else None, strict=strict, run_id=plan.run_id)
+                                    config=str(config) if config else None, strict=strict, run_id=plan.run_id,
+                                    refit=refit)
         finally:
             stage_progress.set_listener(None)
     _print_summary(Console(), result)

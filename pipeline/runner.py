@@ -22,7 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
-from pipeline import progress
+from pipeline import faults, progress
 from pipeline.config import RunConfig, config_to_dict, load_config
 from pipeline.errors import InvalidInput, QualflowError
 from pipeline.records import Codebook, Excerpt, ExcerptCoding, InterviewGuide, Topic, Transcript
@@ -53,6 +53,7 @@ class RunPlan:
     strict: bool
     database_url: str | None
     output_root: Path
+    refit: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
@@ -74,6 +75,7 @@ def plan_run(
     strict: bool = False,
     run_id: str | None = None,
     database_url: str | None = None,
+    refit: bool = False,
 ) -> RunPlan:
     """Validate the inputs (corpus folder, config, codebook) before any work is done."""
     from pipeline.codebook import codebook_to_dict, default_codebook_path, load_codebook
@@ -92,6 +94,7 @@ def plan_run(
         strict=strict,
         database_url=database_url,
         output_root=Path(run_config.output.dir),
+        refit=refit,
     )
     return plan
 
@@ -99,9 +102,11 @@ def plan_run(
 def start_run(plan: RunPlan) -> None:
     if plan.final_dir.exists():
         raise QualflowError(f"{plan.final_dir} already exists: choose another run id")
+    repo = repository(plan.database_url)
+    for run_id in repo.abandon_dead_runs():  # killed earlier: drop their half-written folders
+        shutil.rmtree(plan.output_root / f".{run_id}.partial", ignore_errors=True)
     shutil.rmtree(plan.work_dir, ignore_errors=True)
     plan.work_dir.mkdir(parents=True)
-    repo = repository(plan.database_url)
     repo.save_codebook(plan.codebook, plan.codebook_content)
     repo.create_run(plan.run_id, str(plan.corpus), config_to_dict(plan.config))
 
@@ -182,22 +187,35 @@ def embed(plan: RunPlan, excerpts: Sequence[Excerpt]) -> tuple[np.ndarray, dict]
         on_progress=lambda n: progress.advance("embed", n),
     )
     progress.advance("embed", stats.hits)
+    faults.checkpoint("embedded")
     return vectors, {"texts": stats.texts, "cache_hits": stats.hits, "embedded": stats.embedded}
 
 
 def topics(plan: RunPlan, excerpts: Sequence[Excerpt], vectors: np.ndarray):
-    """Fit topics, or reuse the cached fit of exactly these excerpts; return ``(result, model folder)``."""
+    """Topics by the policy in ``pipeline.topics.cache``; return ``(result, model folder)``."""
     from pipeline.topics import cache, fit_topics
 
     embedder_id = embedder_for(plan).id
-    key = cache.cache_key(embedder_id, plan.config.topics, [e.id for e in excerpts])
+    ids = [e.id for e in excerpts]
+    key = cache.cache_key(embedder_id, plan.config.topics, ids)
+    family = cache.family_key(embedder_id, plan.config.topics)
     cache_dir = plan.output_root / ".cache" / "topics"
-    hit = cache.load(cache_dir, key)
-    if hit is not None:
-        return hit
+    if not plan.refit:
+        hit = cache.load(cache_dir, key)
+        if hit is not None:
+            return hit
+        last = cache.latest(cache_dir, family)
+        if last is not None and excerpts:
+            last_key, last_ids = last
+            share_known = sum(1 for i in ids if i in last_ids) / len(ids)
+            cached = cache.load(cache_dir, last_key) if share_known >= cache.EXTEND_MIN_SHARE else None
+            if cached is not None and cached[1] is not None:
+                return cache.extend(cached[0], cached[1], excerpts, vectors), cached[1]
     result, model = fit_topics(excerpts, vectors, plan.config.topics)
-    result = dataclasses.replace(result, params={**result.params, "reused": False})
-    return result, cache.store(cache_dir, key, result, model, embedder_id)
+    result = dataclasses.replace(result, params={**result.params, "reused": False, "policy": "refit"})
+    folder = cache.store(cache_dir, key, result, model, embedder_id)
+    cache.remember_latest(cache_dir, family, key, ids)
+    return result, folder
 
 
 def map_codes(
@@ -209,6 +227,7 @@ def map_codes(
     proto_vectors = embed_prototypes(embedder_for(plan), protos, repository(plan.database_url))
     mapper = PrototypeMapper(plan.config.mapping).fit(plan.codebook, proto_vectors, protos)
     codings = mapper.code(excerpts, vectors)
+    faults.checkpoint("mapped")
     mapped = map_topics(found_topics.topics, found_topics.assignments, codings, plan.codebook, plan.config.mapping)
     return codings, mapped
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import socket
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
@@ -68,7 +70,25 @@ class Repository:
     # -- runs -----------------------------------------------------------------------------------
     def create_run(self, run_id: str, corpus: str, config: dict) -> None:
         with self.store.transaction() as s:
-            s.add(m.Run(id=run_id, corpus=corpus, config=config, status="running"))
+            s.add(m.Run(id=run_id, corpus=corpus, config=config, status="running",
+                        summary={"pid": os.getpid(), "host": socket.gethostname()}))
+
+    def abandon_dead_runs(self) -> list[str]:
+        """Mark ``running`` runs of this host whose process is gone as ``abandoned``; return their ids.
+
+        A run killed with -9 cannot mark itself; its conclusions were never written (they are
+        one transaction at the very end), so only its status and its work folder need care.
+        """
+        import psutil
+
+        host = socket.gethostname()
+        with self.store.session() as s:
+            running = s.scalars(select(m.Run).where(m.Run.status == "running")).all()
+        dead = [r.id for r in running
+                if (r.summary or {}).get("host") == host and not psutil.pid_exists((r.summary or {}).get("pid", -1))]
+        for run_id in dead:
+            self.fail_run(run_id, "the process ended before the run finished (killed or crashed)", status="abandoned")
+        return dead
 
     def finish_run(self, run_id: str, *, status: str, output_dir: str | None, summary: dict,
                    codebook_id: str | None = None, embedder_id: str | None = None) -> None:
@@ -83,14 +103,14 @@ class Repository:
             if embedder_id:
                 run.embedder_id = embedder_id
 
-    def fail_run(self, run_id: str, error: str) -> None:
+    def fail_run(self, run_id: str, error: str, status: str = "failed") -> None:
         """Mark a run failed and drop whatever it concluded, in one transaction."""
         with self.store.transaction() as s:
             for table in (m.SuggestionRow, m.RunExcerpt, m.TopicRow, m.QuarantineRow):
                 s.execute(delete(table).where(table.run_id == run_id))
             run = s.get(m.Run, run_id)
             if run is not None:
-                run.status = "failed"
+                run.status = status
                 run.finished_at = datetime.now(timezone.utc)
                 run.summary = {"error": error}
 

@@ -1,13 +1,20 @@
-"""Reuse a fitted topic model when nothing it was fitted on has changed.
+"""Reuse fitted topic models across runs: the policy behind ``run.json``'s ``topic_model.policy``.
 
-The key covers the embedder id, the topic configuration and the exact excerpts (ids are
-derived from text and offsets), so a hit gives exactly what a refit would: fitting is seeded
-and deterministic. A hit saves the model fit, and in a fresh process also UMAP's JIT
-compilation (about 7 s).
+- ``reused``: a fit of exactly these excerpts exists (the key covers the embedder id, the
+  topic configuration and the excerpt ids, which derive from text and offsets). Fitting is
+  seeded and deterministic, so this is what a refit would give, without the fit (and, in a
+  fresh process, without UMAP's JIT compilation, about 7 s).
+- ``extended``: the last fit with the same embedder and configuration covers at least
+  ``EXTEND_MIN_SHARE`` of today's excerpts. Excerpts it saw keep their topics; new ones are
+  assigned to the nearest topic by ``BERTopic.transform`` (cosine to topic embeddings).
+  Topics, keywords and ids stay stable for coders; the price is that a genuinely new theme
+  in the new interviews is not discovered until a refit.
+- ``refit``: otherwise, or always with ``qualflow run --refit``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -23,6 +30,7 @@ from pipeline.topics.model import TopicResult, save_topic_model
 
 MODEL_DIR = "topic_model"
 RESULT_FILE = "result.json"
+EXTEND_MIN_SHARE = 0.8
 
 
 def cache_key(embedder_id: str, config: TopicsConfig, excerpt_ids: Sequence[str]) -> str:
@@ -44,7 +52,8 @@ def load(cache_dir: Path, key: str) -> tuple[TopicResult, Path | None] | None:
                             "codes": tuple(t["codes"])}) for t in data["topics"])
     assignments = tuple(TopicAssignment(**a) for a in data["assignments"])
     model = folder / MODEL_DIR
-    return TopicResult(topics, assignments, {**data["params"], "reused": True}), (model if model.is_dir() else None)
+    return TopicResult(topics, assignments, {**data["params"], "reused": True, "policy": "reused"}), (
+        model if model.is_dir() else None)
 
 
 def store(cache_dir: Path, key: str, result: TopicResult, model, embedder_id: str) -> Path | None:
@@ -64,3 +73,61 @@ def store(cache_dir: Path, key: str, result: TopicResult, model, embedder_id: st
         shutil.rmtree(tmp, ignore_errors=True)
     model_dir = final / MODEL_DIR
     return model_dir if model_dir.is_dir() else None
+
+
+def family_key(embedder_id: str, config: TopicsConfig) -> str:
+    """Fits that could be extended by one another: same embedder, same topic configuration."""
+    return cache_key(embedder_id, config, [])
+
+
+def remember_latest(cache_dir: Path, family: str, key: str, excerpt_ids: Sequence[str]) -> None:
+    index = cache_dir / "latest"
+    index.mkdir(parents=True, exist_ok=True)
+    tmp = index / f".{family}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({"key": key, "excerpt_ids": list(excerpt_ids)}), encoding="utf-8")
+    os.replace(tmp, index / f"{family}.json")
+
+
+def latest(cache_dir: Path, family: str) -> tuple[str, set[str]] | None:
+    try:
+        data = json.loads((cache_dir / "latest" / f"{family}.json").read_text(encoding="utf-8"))
+        return data["key"], set(data["excerpt_ids"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def extend(cached: TopicResult, model_dir: Path, excerpts, vectors) -> TopicResult:
+    """Keep the cached assignments of known excerpts; give new ones their nearest topic."""
+    import numpy as np
+
+    known = {a.excerpt_id: a.topic_id for a in cached.assignments}
+    new = [i for i, e in enumerate(excerpts) if e.id not in known]
+    assigned = dict(known)
+    if new:
+        prior = os.environ.get("HF_HUB_OFFLINE")
+        os.environ["HF_HUB_OFFLINE"] = "1"  # BERTopic.load tries to load the embedding model by name
+        try:
+            from bertopic import BERTopic
+
+            model = BERTopic.load(str(model_dir))
+        finally:
+            if prior is None:
+                os.environ.pop("HF_HUB_OFFLINE", None)
+            else:
+                os.environ["HF_HUB_OFFLINE"] = prior
+        topics, _ = model.transform([excerpts[i].text for i in new], embeddings=np.asarray(vectors)[new])
+        for i, t in zip(new, topics):
+            assigned[excerpts[i].id] = int(t)
+    assignments = tuple(TopicAssignment(e.id, assigned[e.id]) for e in excerpts)
+    sizes: dict[int, int] = {}
+    for a in assignments:
+        sizes[a.topic_id] = sizes.get(a.topic_id, 0) + 1
+    present = {e.id for e in excerpts}
+    topics = tuple(
+        dataclasses.replace(t, size=sizes.get(t.topic_id, 0),
+                            representative_ids=tuple(r for r in t.representative_ids if r in present))
+        for t in cached.topics
+    )
+    params = {**cached.params, "reused": False, "policy": "extended", "new_excerpts": len(new),
+              "known_excerpts": len(excerpts) - len(new)}
+    return TopicResult(topics, assignments, params)

@@ -29,14 +29,6 @@ GOOD_TXT = ("Interviewer: What difficulties did you meet?\n\n"
             "Respondent: Only the families we already know. Meeting new parents takes time.\n")
 
 
-@pytest.fixture(scope="session")
-def prefect_server():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 def write_config(folder: Path, output: Path, runtime: str = "hashing") -> Path:
     path = folder / "run.toml"
     path.write_text(f'[embed]\nruntime = "{runtime}"\n[output]\ndir = "{output}"\n', encoding="utf-8")
