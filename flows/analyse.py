@@ -1,8 +1,11 @@
 """The ``analyse_corpus`` Prefect flow: a thin sequence of tasks over ``pipeline.runner``.
 
-All logic lives in ``pipeline``; this module adds what Prefect is for: retries on I/O,
-per-transcript tasks that a parallel task runner can spread out, and a record of every run
-(in the Prefect UI when ``PREFECT_API_URL`` points at a server).
+All logic lives in ``pipeline``; this module adds what Prefect is for: retries on I/O, work
+split into tasks that a parallel task runner can spread out (segmentation per transcript,
+embedding per batch of excerpts of similar length, coding per batch; topic modelling is one
+task), and a record of every run (in the Prefect UI when ``PREFECT_API_URL`` points at a
+server). With ``dask_address`` the same flow runs as a subflow on ``DaskTaskRunner`` and the
+tasks execute on that Dask cluster's workers.
 """
 
 from __future__ import annotations
@@ -54,9 +57,19 @@ def topics_task(plan, excerpts, vectors):
     return runner.topics(plan, excerpts, vectors)
 
 
-@task(name="map", **_TASK)
-def map_task(plan, excerpts, vectors, found_topics):
-    return runner.map_codes(plan, excerpts, vectors, found_topics)
+@task(name="prototypes", retries=1, retry_condition_fn=_retry_on_io_only, **_TASK)
+def mapper_task(plan):
+    return runner.fit_mapper(plan)
+
+
+@task(name="code", **_TASK)
+def code_task(mapper, excerpts, vectors):
+    return runner.code_excerpts(mapper, excerpts, vectors)
+
+
+@task(name="map-topics", **_TASK)
+def map_topics_task(plan, found_topics, codings):
+    return runner.map_topics(plan, found_topics, codings)
 
 
 @task(name="outputs", retries=1, retry_condition_fn=_retry_on_io_only, **_TASK)
@@ -73,55 +86,82 @@ def analyse_corpus(
     run_id: str | None = None,
     database_url: str | None = None,
     refit: bool = False,
+    dask_address: str | None = None,
 ) -> dict:
     """Ingest, segment, embed, topic-model and code a corpus folder; return the run's summary."""
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        on_dask = analyse_corpus.with_options(name="analyse_corpus_on_dask",
+                                              task_runner=DaskTaskRunner(address=dask_address))
+        return on_dask(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id,
+                       database_url=database_url, refit=refit)
     plan = runner.plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id,
                            database_url=database_url, refit=refit)
     runner.start_run(plan)
     try:
-        progress.start("ingest")
-        with Timer(plan, "ingest"):
-            ingested = ingest_task(plan)
-        progress.finish("ingest")
-
-        progress.start("segment", len(ingested.transcripts))
-        with Timer(plan, "segment"):
-            linker = runner.guide_linker(ingested.guide)
-            per_transcript = [f.result() for f in segment_task.map(ingested.transcripts, unmapped(linker), unmapped(plan))]
-            excerpts = [e for part in per_transcript for e in part]
-            runner.save_excerpts(plan, excerpts)
-        progress.finish("segment")
-
-        progress.start("embed", len(excerpts))
-        with Timer(plan, "embed"):
-            batches = [part for part in per_transcript if part]
-            embedded = [f.result() for f in embed_task.map(batches, unmapped(plan))]
-            dim = runner.embedder_for(plan).dim
-            vectors = np.vstack([v for v, _ in embedded]) if embedded else np.zeros((0, dim), dtype=np.float32)
-            embed_stats = {k: sum(s[k] for _, s in embedded) for k in ("texts", "cache_hits", "embedded")}
-        progress.finish("embed")
-
-        progress.start("topics")
-        with Timer(plan, "topics"):
-            found_topics, topic_model = topics_task(plan, excerpts, vectors)
-        progress.finish("topics")
-
-        progress.start("map")
-        with Timer(plan, "map"):
-            codings, mapped_topics = map_task(plan, excerpts, vectors, found_topics)
-        progress.finish("map")
-
-        progress.start("outputs")
-        with Timer(plan, "outputs"):
-            output_dir = outputs_task(
-                plan, ingested=ingested, excerpts=excerpts, vectors=vectors, codings=codings,
-                found_topics=found_topics, mapped_topics=mapped_topics, topic_model=topic_model,
-                embed_stats=embed_stats,
-            )
-        progress.finish("outputs")
+        return _stages(plan)
     except BaseException as exc:
         runner.fail_run(plan, exc)
         raise
+
+
+def _stages(plan) -> dict:
+    progress.start("ingest")
+    with Timer(plan, "ingest"):
+        ingested = ingest_task(plan)
+    progress.finish("ingest")
+
+    progress.start("segment", len(ingested.transcripts))
+    with Timer(plan, "segment"):
+        linker = runner.guide_linker(ingested.guide)
+        per_transcript = []
+        for future in segment_task.map(ingested.transcripts, unmapped(linker), unmapped(plan)):
+            per_transcript.append(future.result())
+            progress.advance("segment")
+        excerpts = [e for part in per_transcript for e in part]
+        runner.save_excerpts(plan, excerpts)
+    progress.finish("segment")
+
+    progress.start("embed", len(excerpts))
+    with Timer(plan, "embed"):
+        batches = runner.embedding_batches(excerpts, plan.config.embed.task_batch)
+        position = {e.id: i for i, e in enumerate(excerpts)}
+        vectors = np.zeros((len(excerpts), runner.embedder_for(plan).dim), dtype=np.float32)
+        embed_stats = {"texts": 0, "cache_hits": 0, "embedded": 0}
+        for batch, future in zip(batches, embed_task.map(batches, unmapped(plan))):
+            batch_vectors, stats = future.result()
+            vectors[[position[e.id] for e in batch]] = batch_vectors
+            embed_stats = {k: embed_stats[k] + stats[k] for k in embed_stats}
+            progress.advance("embed", len(batch))
+    progress.finish("embed")
+
+    progress.start("topics")
+    with Timer(plan, "topics"):
+        found_topics, topic_model = topics_task(plan, excerpts, vectors)
+    progress.finish("topics")
+
+    progress.start("map", len(excerpts))
+    with Timer(plan, "map"):
+        mapper = mapper_task(plan)
+        size = plan.config.mapping.task_batch
+        spans = [(i, min(i + size, len(excerpts))) for i in range(0, len(excerpts), size)]
+        futures = code_task.map(unmapped(mapper), [excerpts[a:b] for a, b in spans], [vectors[a:b] for a, b in spans])
+        codings = []
+        for (a, b), future in zip(spans, futures):
+            codings.extend(future.result())
+            progress.advance("map", b - a)
+        mapped_topics = map_topics_task(plan, found_topics, codings)
+    progress.finish("map")
+
+    progress.start("outputs")
+    with Timer(plan, "outputs"):
+        output_dir = outputs_task(
+            plan, ingested=ingested, excerpts=excerpts, vectors=vectors, codings=codings,
+            found_topics=found_topics, mapped_topics=mapped_topics, topic_model=topic_model,
+            embed_stats=embed_stats,
+        )
+    progress.finish("outputs")
     return {
         "run_id": plan.run_id,
         "output_dir": str(output_dir),

@@ -62,6 +62,7 @@ def run(
     strict: bool = typer.Option(False, help="Exit 2 instead of quarantining unreadable files."),
     run_id: Optional[str] = typer.Option(None, help="Name the run (default: timestamp + random suffix)."),
     refit: bool = typer.Option(False, help="Refit the topic model instead of reusing or extending the last fit."),
+    dask_address: Optional[str] = typer.Option(None, help="Run the tasks on this Dask cluster (tcp://HOST:PORT)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's and the models' own logs."),
 ) -> None:
     """Ingest, segment, embed, topic-model and code CORPUS; write outputs/<run_id>/."""
@@ -82,7 +83,7 @@ def run(
         try:
             result = analyse_corpus(str(corpus), codebook=str(codebook) if codebook else None,
                                     config=str(config) if config else None, strict=strict, run_id=plan.run_id,
-                                    refit=refit)
+                                    refit=refit, dask_address=dask_address)
         finally:
             stage_progress.set_listener(None)
     _print_summary(Console(), result)

@@ -45,6 +45,8 @@ class EmbedConfig(_Section):
     """e5 models want a prefix; ``query: `` is the one for clustering and classification."""
     threads: int = Field(0, ge=0, le=256)
     """Torch threads; 0 leaves torch's default (all cores)."""
+    task_batch: int = Field(256, ge=1, le=100_000)
+    """Excerpts per embedding task (tasks are what a Dask cluster spreads over workers)."""
 
 
 class TopicsConfig(_Section):
@@ -64,6 +66,8 @@ class MappingConfig(_Section):
     temperature: float = Field(0.02, gt=0, le=1)
     """Softmax temperature over cosine similarities (cosines of e5 live in a narrow band)."""
     top_k_examples: int = Field(3, ge=1, le=20)
+    task_batch: int = Field(1000, ge=1, le=1_000_000)
+    """Excerpts per mapping task."""
     topic_threshold: float = Field(0.25, ge=0, le=1)
     """A topic maps to a category when at least this share of its excerpts is suggested it."""
 

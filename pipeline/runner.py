@@ -22,7 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
-from pipeline import faults, progress
+from pipeline import faults
 from pipeline.config import RunConfig, config_to_dict, load_config
 from pipeline.errors import InvalidInput, QualflowError
 from pipeline.records import Codebook, Excerpt, ExcerptCoding, InterviewGuide, Topic, Transcript
@@ -162,9 +162,7 @@ def guide_linker(guide: InterviewGuide | None):
 def segment(transcript: Transcript, linker, plan: RunPlan) -> list[Excerpt]:
     from pipeline.segment import segment_transcript
 
-    excerpts = segment_transcript(transcript, plan.config.segment, linker)
-    progress.advance("segment")
-    return excerpts
+    return segment_transcript(transcript, plan.config.segment, linker)
 
 
 def save_excerpts(plan: RunPlan, excerpts: Sequence[Excerpt]) -> int:
@@ -177,16 +175,17 @@ def embedder_for(plan: RunPlan):
     return make_embedder(plan.config.embed)
 
 
+def embedding_batches(excerpts: Sequence[Excerpt], size: int) -> list[list[Excerpt]]:
+    """Excerpts in batches of similar length (less padding), each a unit of parallel work."""
+    ordered = sorted(excerpts, key=lambda e: (len(e.text), e.id))
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
 def embed(plan: RunPlan, excerpts: Sequence[Excerpt]) -> tuple[np.ndarray, dict]:
-    """Vectors for one batch of excerpts (a transcript's), from the cache where possible."""
+    """Vectors for one batch of excerpts, from the cache where possible."""
     from pipeline.embed import embed_with_cache
 
-    embedder = embedder_for(plan)
-    vectors, stats = embed_with_cache(
-        embedder, [e.text for e in excerpts], repository(plan.database_url),
-        on_progress=lambda n: progress.advance("embed", n),
-    )
-    progress.advance("embed", stats.hits)
+    vectors, stats = embed_with_cache(embedder_for(plan), [e.text for e in excerpts], repository(plan.database_url))
     faults.checkpoint("embedded")
     return vectors, {"texts": stats.texts, "cache_hits": stats.hits, "embedded": stats.embedded}
 
@@ -218,18 +217,25 @@ def topics(plan: RunPlan, excerpts: Sequence[Excerpt], vectors: np.ndarray):
     return result, folder
 
 
-def map_codes(
-    plan: RunPlan, excerpts: Sequence[Excerpt], vectors: np.ndarray, found_topics
-) -> tuple[list[ExcerptCoding], tuple[Topic, ...]]:
-    from pipeline.mapping import PrototypeMapper, codebook_prototypes, embed_prototypes, map_topics
+def fit_mapper(plan: RunPlan):
+    """The zero-shot mapper with the codebook's prototypes embedded (cached like any text)."""
+    from pipeline.mapping import PrototypeMapper, codebook_prototypes, embed_prototypes
 
     protos = codebook_prototypes(plan.codebook)
     proto_vectors = embed_prototypes(embedder_for(plan), protos, repository(plan.database_url))
-    mapper = PrototypeMapper(plan.config.mapping).fit(plan.codebook, proto_vectors, protos)
-    codings = mapper.code(excerpts, vectors)
+    return PrototypeMapper(plan.config.mapping).fit(plan.codebook, proto_vectors, protos)
+
+
+def code_excerpts(mapper, excerpts: Sequence[Excerpt], vectors: np.ndarray) -> list[ExcerptCoding]:
+    return mapper.code(excerpts, vectors)
+
+
+def map_topics(plan: RunPlan, found_topics, codings: Sequence[ExcerptCoding]) -> tuple[Topic, ...]:
+    from pipeline.mapping import map_topics as map_to_categories
+
     faults.checkpoint("mapped")
-    mapped = map_topics(found_topics.topics, found_topics.assignments, codings, plan.codebook, plan.config.mapping)
-    return codings, mapped
+    return map_to_categories(found_topics.topics, found_topics.assignments, codings, plan.codebook,
+                             plan.config.mapping)
 
 
 def finish(
@@ -275,6 +281,7 @@ def finish(
 
 
 __all__ = [
-    "RunPlan", "Timer", "embed", "embedder_for", "fail_run", "finish", "guide_linker", "ingest", "map_codes", "new_run_id",
+    "RunPlan", "Timer", "code_excerpts", "embed", "embedder_for", "embedding_batches", "fail_run", "finish", "fit_mapper",
+    "guide_linker", "ingest", "map_topics", "new_run_id",
     "plan_run", "repository", "save_excerpts", "segment", "start_run", "topics",
 ]
