@@ -66,3 +66,26 @@ def test_excerpt_ids_are_stable_and_change_with_the_text():
 def test_a_follow_up_question_keeps_the_section_of_the_guide_question_before_it():
     linker = GuideLinker(GUIDE)
     assert linker.sections_for(["Εμπιστεύεστε άλλους γονείς;", "Can you give an example?"]) == ["trust", "trust"]
+
+
+def test_questions_of_the_demo_interviews_are_linked_to_their_guide_sections():
+    """The demo sources label every interviewer question with its section: measure the linker on them."""
+    import importlib
+    import pkgutil
+
+    import corpora.demo_src as sources
+    from pipeline.ingest import load_guide
+    from tests.conftest import DEMO
+
+    linker = GuideLinker(load_guide(DEMO / "interview_guide.yaml"))
+    right = total = 0
+    for module in pkgutil.iter_modules(sources.__path__):
+        turns = getattr(importlib.import_module(f"corpora.demo_src.{module.name}"), "TURNS", None)
+        if not turns:
+            continue
+        asked = [(t[2], t[1]) for t in turns if t[0] == "Q"]
+        got = linker.sections_for([q for q, _ in asked])
+        right += sum(g == want for g, (_, want) in zip(got, asked))
+        total += len(asked)
+    assert total > 200
+    assert right / total >= 0.9, f"{right}/{total} questions linked to the right section"
