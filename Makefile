@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup demo test bench clean-outputs
+.PHONY: setup system-deps demo test bench bench-quality bench-app clean-outputs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,11 +28,28 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/qualflow run corpora/demo
 
-test: setup
+# Debian packages the tests drive for real: chromium (browser tests) and the PostgreSQL server.
+# Installed when missing and we are root; otherwise those tests skip and say why.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "not root: cannot install$$missing; the tests that need them will be skipped"; fi; \
+	fi
+
+test: setup system-deps
 	$(BIN)/python -m pytest -q
 
 bench: setup
 	$(BIN)/python -m benchmarks.pipeline_bench
+
+bench-app: setup system-deps
+	$(BIN)/python -m benchmarks.app_load
+
+bench-quality: setup
+	$(BIN)/python -m benchmarks.quality_bench && $(BIN)/python -m benchmarks.crosslingual_bench
 
 clean-outputs:
 	rm -rf outputs

@@ -135,8 +135,10 @@ def _register_commands() -> None:
     Each register function must only define commands: heavy imports happen inside them.
     """
     # review app (users, serve):
+    from app.cli import register as _review; _review(app)
     # quality (eval, learn):
     # exchange (export, import):
+    from pipeline.exchange.cli import register as _exchange; _exchange(app)
 
 
 _register_commands()

@@ -223,6 +223,7 @@ class Decision(Base):
     """One coder decision (append-only). ``codes`` is the full code set after the decision."""
 
     __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_run_user", "run_id", "user_id"),)  # a coder's own decisions (undo)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("runs.id"), nullable=True)
@@ -294,3 +295,34 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str] = mapped_column(String(200))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# --- review app sign-in (migration 0002) -----------------------------------------------------
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its sha256 is stored here,
+    so a copy of the database does not hand out live sessions. Revoking sets ``revoked_at``."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie token
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class LoginFailure(Base):
+    """A failed sign-in, for rate limiting by username and address (no password is kept)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_who", "username", "ip", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(80))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

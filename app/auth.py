@@ -1,0 +1,209 @@
+"""Passwords, sessions, CSRF tokens and sign-in rate limiting.
+
+Design:
+
+- **Passwords** are hashed with argon2id (argon2-cffi's defaults); a hash made with weaker
+  parameters is upgraded at the next successful sign-in. There are no default accounts.
+- **Sessions are server-side** (table ``web_sessions``). The cookie carries 32 random bytes;
+  the store keeps only their sha256, the user, a per-session CSRF token, expiry (8 h idle,
+  7 days at most) and ``revoked_at``. Signing out, deactivating a user or changing a
+  password revokes at once. The cookie is HttpOnly, SameSite=Lax, Secure when the app is
+  served over HTTPS (``secure_cookies``), and a new token is issued at every sign-in.
+- **CSRF**: every form carries the session's token in ``csrf_token``; ``fetch`` requests send
+  it in the ``X-CSRF-Token`` header. The sign-in form, before any session exists, uses a
+  double-submit cookie (``qualflow_login``, SameSite=Strict).
+- **Rate limit**: 5 failed sign-ins for one username from one address within 5 minutes
+  answer 429 until the window has passed, whatever the password (table ``login_failures``,
+  so it holds across workers and restarts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.errors import BadRequest, TooManyAttempts
+from app.permissions import ROLES, CurrentUser, can_sign_in
+from pipeline.store import models as m
+from pipeline.store.db import Store
+
+SESSION_COOKIE = "qualflow_session"
+LOGIN_COOKIE = "qualflow_login"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+IDLE_TIMEOUT = timedelta(hours=8)
+MAX_AGE = timedelta(days=7)
+TOUCH_EVERY = timedelta(minutes=1)  # refresh last_seen_at at most this often (one write, not one per request)
+MIN_PASSWORD_LENGTH = 10
+
+hasher = PasswordHasher()
+"""Module-level so tests can swap in cheaper parameters; production uses argon2-cffi's defaults."""
+_DUMMY_HASH: str | None = None
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes for timezone-aware columns; all of ours are UTC.
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def tokens_match(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and hmac.compare_digest(expected.encode(), given.encode())
+
+
+# -- users ------------------------------------------------------------------------------------
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadRequest(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def add_user(store: Store, username: str, role: str, password: str, *, by: int | None = None) -> int:
+    """Create a user who can sign in; the password is kept only as an argon2 hash."""
+    username = username.strip()
+    if not username or len(username) > 80 or any(c.isspace() for c in username):
+        raise BadRequest("A username is 1-80 characters without spaces.")
+    if role not in ROLES:
+        raise BadRequest(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
+    check_password_rules(password)
+    digest = hasher.hash(password)
+    with store.transaction() as s:
+        if s.scalar(select(m.User.id).where(m.User.username == username)) is not None:
+            raise BadRequest(f"There is already a user called {username!r}.")
+        user = m.User(username=username, role=role, password_hash=digest, active=True, created_at=now())
+        s.add(user)
+        s.flush()
+        audit.record(s, by, "user_add", "user", str(user.id), {"username": username, "role": role})
+        return user.id
+
+
+def set_active(store: Store, user_id: int, active: bool, *, by: int | None) -> None:
+    with store.transaction() as s:
+        user = s.get(m.User, user_id)
+        if user is None:
+            raise BadRequest("No such user.")
+        user.active = active
+        if not active:
+            s.execute(update(m.WebSession).where(m.WebSession.user_id == user_id, m.WebSession.revoked_at.is_(None))
+                      .values(revoked_at=now()))
+        audit.record(s, by, "user_activate" if active else "user_deactivate", "user", str(user_id),
+                     {"username": user.username})
+
+
+def list_users(store: Store) -> list[m.User]:
+    with store.session() as s:
+        return list(s.scalars(select(m.User).order_by(m.User.username)))
+
+
+# -- signing in -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    failures: int = 5
+    window: timedelta = timedelta(minutes=5)
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+    return _DUMMY_HASH
+
+
+def authenticate(store: Store, username: str, password: str, ip: str, limit: RateLimit = RateLimit()) -> int | None:
+    """The user id when the password is right and the user may sign in, else ``None``.
+
+    Raises ``TooManyAttempts`` once ``limit.failures`` failures for this username and
+    address fall within ``limit.window``, before looking at the password at all.
+    """
+    username = username.strip()[:80]
+    since = now() - limit.window
+    with store.session() as s:
+        recent = s.scalar(select(func.count()).select_from(m.LoginFailure).where(
+            m.LoginFailure.username == username, m.LoginFailure.ip == ip, m.LoginFailure.at > since))
+        if recent >= limit.failures:
+            raise TooManyAttempts(max(1, int(limit.window.total_seconds() // 60)))
+        user = s.scalars(select(m.User).where(m.User.username == username)).first()
+    ok = False
+    if user is not None and user.password_hash and user.active and can_sign_in(user.role):
+        try:
+            ok = hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+    else:
+        # the same work whether or not the user exists, so timing does not tell usernames apart
+        try:
+            hasher.verify(_dummy_hash(), password)
+        except VerificationError:
+            pass
+    with store.transaction() as s:
+        if not ok:
+            s.add(m.LoginFailure(username=username, ip=ip, at=now()))
+            return None
+        s.execute(delete(m.LoginFailure).where(m.LoginFailure.username == username, m.LoginFailure.ip == ip))
+        if hasher.check_needs_rehash(user.password_hash):
+            s.execute(update(m.User).where(m.User.id == user.id).values(password_hash=hasher.hash(password)))
+    return user.id
+
+
+def create_session(store: Store, user_id: int, ip: str | None) -> str:
+    """A new session for ``user_id``; returns the cookie token (never stored as such)."""
+    token = secrets.token_urlsafe(32)
+    t = now()
+    with store.transaction() as s:
+        s.add(m.WebSession(id=token_hash(token), user_id=user_id, csrf_token=secrets.token_urlsafe(32),
+                           created_at=t, last_seen_at=t, expires_at=t + MAX_AGE, ip=(ip or "")[:64]))
+        audit.record(s, user_id, "sign_in", "user", str(user_id), {})
+    return token
+
+
+def session_user(store: Store, token: str | None) -> CurrentUser | None:
+    """The signed-in user of a cookie token, or ``None`` when absent, expired, revoked or inactive."""
+    if not token or len(token) > 200:
+        return None
+    key = token_hash(token)
+    with store.session() as s:
+        row = s.execute(
+            select(m.WebSession, m.User).join(m.User, m.User.id == m.WebSession.user_id).where(m.WebSession.id == key)
+        ).first()
+        if row is None:
+            return None
+        web, user = row
+        t = now()
+        if (web.revoked_at is not None or _aware(web.expires_at) <= t or _aware(web.last_seen_at) + IDLE_TIMEOUT <= t
+                or not user.active or not can_sign_in(user.role)):
+            return None
+        if _aware(web.last_seen_at) + TOUCH_EVERY <= t:
+            s.execute(update(m.WebSession).where(m.WebSession.id == key).values(last_seen_at=t))
+            s.commit()
+        return CurrentUser(user.id, user.username, user.role, web.csrf_token)
+
+
+def revoke_session(store: Store, token: str | None) -> None:
+    if not token:
+        return
+    with store.transaction() as s:
+        s.execute(update(m.WebSession).where(m.WebSession.id == token_hash(token), m.WebSession.revoked_at.is_(None))
+                  .values(revoked_at=now()))
+
+
+def new_login_token() -> str:
+    return secrets.token_urlsafe(24)

@@ -1,0 +1,78 @@
+"""``qualflow users add|list`` and ``qualflow serve``. Heavy imports happen inside the commands."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+ROLE_HELP = "admin (users, runs, codebook), coder (review and code) or validator (sign off city summaries)"
+
+
+def read_password(*, stdin=None, prompt=None) -> str:
+    """Asked twice (never echoed) at a terminal; otherwise the first line of standard input."""
+    stdin = stdin or sys.stdin
+    if not stdin.isatty():
+        line = stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    import getpass
+
+    ask = prompt or getpass.getpass
+    first = ask("Password: ")
+    if ask("Repeat password: ") != first:
+        from app.errors import BadRequest
+
+        raise BadRequest("The two passwords differ; nothing was saved.")
+    return first
+
+
+def register(app: typer.Typer) -> None:
+    users = typer.Typer(no_args_is_help=True, help="People who sign in to the review app.")
+    app.add_typer(users, name="users")
+
+    @users.command("add")
+    def users_add(
+        name: str = typer.Argument(..., help="Username (no spaces)."),
+        role: str = typer.Option(..., "--role", help=ROLE_HELP),
+        database: Optional[str] = typer.Option(None, "--database", envvar="QUALFLOW_DATABASE_URL",
+                                               help="Store URL (default: outputs/qualflow.db)."),
+    ) -> None:
+        """Add a user; the password is asked twice and never echoed (or read from standard input)."""
+        from app.auth import add_user
+        from pipeline.store.db import Store
+
+        password = read_password()
+        add_user(Store(database), name, role, password)
+        typer.echo(f"Added {name} ({role}).")
+
+    @users.command("list")
+    def users_list(
+        database: Optional[str] = typer.Option(None, "--database", envvar="QUALFLOW_DATABASE_URL",
+                                               help="Store URL (default: outputs/qualflow.db)."),
+    ) -> None:
+        """List users, their roles and whether they can sign in."""
+        from app.auth import list_users
+        from pipeline.store.db import Store
+
+        for user in list_users(Store(database)):
+            typer.echo(f"{user.username}\t{user.role}\t{'active' if user.active else 'inactive'}\t"
+                       f"{user.created_at:%Y-%m-%d}")
+
+    @app.command("serve")
+    def serve(
+        host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
+        port: int = typer.Option(8000, "--port", help="Port to listen on."),
+        database: Optional[str] = typer.Option(None, "--database", envvar="QUALFLOW_DATABASE_URL",
+                                               help="Store URL (default: outputs/qualflow.db)."),
+        secure_cookies: bool = typer.Option(False, "--secure-cookies",
+                                            help="Mark cookies Secure: set when users reach the app over HTTPS."),
+    ) -> None:
+        """Serve the review app (coders' queues, validators' city summaries)."""
+        import uvicorn
+
+        from app.main import create_app
+
+        application = create_app(database, secure_cookies=secure_cookies)
+        typer.echo(f"qualflow review on http://{host}:{port}/ (Ctrl+C to stop)")
+        uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=True)

@@ -1,0 +1,99 @@
+"""Double-coding: an admin assigns the same excerpts to two coders; their agreement."""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app import audit
+from app.data import codebook_of
+from app.errors import BadRequest
+from app.permissions import CurrentUser
+from app.review import codes_of, effective
+from pipeline.review.agreement import Agreement, agreement
+from pipeline.store import models as m
+from pipeline.store.db import Store
+
+
+def assign(store: Store, admin: CurrentUser, run_id: str, coder_ids: list[int], *, count: int,
+           city: str | None = None) -> list[str]:
+    """Assign ``count`` excerpts of the run (with suggestions, not yet assigned to any of these
+    coders, optionally from one city) to every coder in ``coder_ids``; the excerpt ids."""
+    coder_ids = sorted(set(coder_ids))
+    if not coder_ids:
+        raise BadRequest("Pick at least one coder.")
+    if count < 1 or count > 10_000:
+        raise BadRequest("Assign between 1 and 10,000 excerpts.")
+    with store.transaction() as s:
+        roles = dict(list(s.execute(select(m.User.id, m.User.role).where(m.User.id.in_(coder_ids)))))
+        if any(roles.get(u) != "coder" for u in coder_ids):
+            raise BadRequest("Excerpts can only be assigned to coders.")
+        taken = select(m.Assignment.excerpt_id).where(m.Assignment.run_id == run_id,
+                                                      m.Assignment.user_id.in_(coder_ids))
+        q = (select(m.SuggestionRow.excerpt_id).distinct()
+             .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
+             .join(m.Transcript, m.Transcript.id == m.ExcerptRow.transcript_id)
+             .where(m.SuggestionRow.run_id == run_id, m.SuggestionRow.excerpt_id.not_in(taken)))
+        if city:
+            q = q.where(m.Transcript.city == city)
+        picked = sorted(s.scalars(q))[:count]
+        s.add_all(m.Assignment(run_id=run_id, excerpt_id=e, user_id=u) for e in picked for u in coder_ids)
+        audit.record(s, admin.id, "assign", "run", run_id, {"coders": coder_ids, "excerpts": len(picked),
+                                                            "city": city})
+        return picked
+
+
+def coder_codings(store: Store, run_id: str) -> dict[int, dict[str, frozenset[str]]]:
+    """Each coder's own code set for every assigned excerpt they decided on."""
+    with store.session() as s:
+        assigned = defaultdict(set)
+        for excerpt_id, user_id in s.execute(select(m.Assignment.excerpt_id, m.Assignment.user_id)
+                                             .where(m.Assignment.run_id == run_id)):
+            assigned[user_id].add(excerpt_id)
+        decisions = defaultdict(list)
+        for d in s.scalars(select(m.Decision).where(m.Decision.run_id == run_id,
+                                                    m.Decision.user_id.in_(list(assigned)))):
+            if d.excerpt_id in assigned[d.user_id]:
+                decisions[(d.user_id, d.excerpt_id)].append(d)
+    out: dict[int, dict[str, frozenset[str]]] = defaultdict(dict)
+    for (user_id, excerpt_id), rows in decisions.items():
+        standing = effective(rows)
+        if standing:
+            out[user_id][excerpt_id] = frozenset(codes_of(standing))
+    return out
+
+
+@dataclass(frozen=True)
+class PairAgreement:
+    coder_a: str
+    coder_b: str
+    shared: int
+    """Excerpts assigned to both."""
+    result: Agreement
+    disagreements: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+
+
+def pair_agreements(store: Store, run_id: str, *, bootstrap: int = 1000) -> list[PairAgreement]:
+    with store.session() as s:
+        run = s.get(m.Run, run_id)
+        codes = [c.name for c in codebook_of(s, run).codes] if run is not None and run.codebook_id else None
+        assigned = defaultdict(set)
+        for excerpt_id, user_id in s.execute(select(m.Assignment.excerpt_id, m.Assignment.user_id)
+                                             .where(m.Assignment.run_id == run_id)):
+            assigned[user_id].add(excerpt_id)
+        names = dict(list(s.execute(select(m.User.id, m.User.username))))
+    codings = coder_codings(store, run_id)
+    out = []
+    for a, b in itertools.combinations(sorted(assigned), 2):
+        shared = assigned[a] & assigned[b]
+        if not shared:
+            continue
+        ca, cb = codings.get(a, {}), codings.get(b, {})
+        both = sorted(e for e in shared if e in ca and e in cb)
+        result = agreement(ca, cb, codes=codes, units=both, bootstrap=bootstrap)
+        differ = tuple((e, tuple(sorted(ca[e])), tuple(sorted(cb[e]))) for e in both if ca[e] != cb[e])
+        out.append(PairAgreement(names[a], names[b], len(shared), result, differ))
+    return out

@@ -1,0 +1,110 @@
+"""``create_app(store_url)``: the review app on the pipeline's store.
+
+Every ``QualflowError`` (the pipeline's and the app's own) becomes a response here, in one
+handler: 400 for a user error unless it names another status (401, 403, 404, 409, 429).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from urllib.parse import quote
+
+from fastapi.routing import APIRoute
+
+from app.auth import RateLimit
+from app.errors import BadRequest, LoginRequired, http_status
+from app.web import STATIC, make_environment, render, wants_json
+from pipeline.errors import QualflowError
+from pipeline.store.db import Store
+
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                 b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Plain ASGI middleware (no per-request task overhead) adding the headers above."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def routers():
+    """The app's routers, in the order they are included."""
+    from app.routes import admin, auth, cities, review, themes
+
+    return (auth.router, review.router, themes.router, cities.router, admin.router)
+
+
+def api_routes(application: FastAPI) -> list[APIRoute]:
+    """Every route the app serves (the app's own and its routers'), for the route-table test."""
+    own = [r for r in application.routes if isinstance(r, APIRoute)]
+    return own + [r for router in routers() for r in router.routes if isinstance(r, APIRoute)]
+
+
+def create_app(store_url: str | None = None, *, store: Store | None = None, secure_cookies: bool = False,
+               rate_limit: RateLimit = RateLimit()) -> FastAPI:
+    """The app over ``store_url`` (default: ``QUALFLOW_DATABASE_URL`` or ``outputs/qualflow.db``).
+
+    ``secure_cookies``: set when the app is served over HTTPS (behind a proxy), so the
+    session cookie is never sent in clear.
+    """
+    application = FastAPI(title="qualflow review", docs_url=None, redoc_url=None, openapi_url=None)
+    application.state.store = store or Store(store_url)
+    application.state.templates = make_environment()
+    application.state.secure_cookies = secure_cookies
+    application.state.rate_limit = rate_limit
+    application.add_middleware(SecurityHeaders)
+    application.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    for router in routers():
+        application.include_router(router)
+
+    @application.exception_handler(QualflowError)
+    async def user_error(request: Request, exc: QualflowError):
+        status = http_status(exc)
+        if isinstance(exc, LoginRequired) and request.method in ("GET", "HEAD") and not wants_json(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        if wants_json(request):
+            return JSONResponse({"error": str(exc), "status": status}, status_code=status)
+        return render(request, "error.html", status=status, message=str(exc), status_code=status)
+
+    @application.exception_handler(RequestValidationError)
+    async def bad_form(request: Request, exc: RequestValidationError):
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors()) or "the form"
+        return await user_error(request, BadRequest(f"The request is missing or has a bad value for: {fields}."))
+
+    @application.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        # unknown paths and methods: the same page as any other error, not a bare JSON body
+        if wants_json(request) or exc.status_code < 400:
+            return JSONResponse({"error": str(exc.detail), "status": exc.status_code}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        return render(request, "error.html", status=exc.status_code, message=str(exc.detail),
+                      status_code=exc.status_code)
+
+    @application.get("/healthz", include_in_schema=False)
+    def healthz() -> HTMLResponse:
+        return HTMLResponse("ok")
+
+    return application

@@ -1,0 +1,453 @@
+"""Coders' work: the queue, decisions (accept, reject, recode), undo and memos.
+
+Whose decisions count where:
+
+- An excerpt assigned to two or more coders is **double-coded**: each coder's decisions on
+  it are private (they never see each other's, and neither changes the shared suggestion
+  row); the consolidated coding is what they agree on (``app.summaries.accepted_codes``).
+- Every other excerpt is **shared**: a decision updates the suggestion's ``status`` and
+  ``version``. A coder who has assignments in a run works on those; a coder who has none
+  works on the run's unassigned excerpts.
+
+A decision's ``codes`` is the excerpt's full code set after it, within its scope (shared, or
+the coder's own for double-coded excerpts). ``accept`` adds the suggested code, ``reject``
+removes it, ``recode`` replaces it with the codes the coder picked (one or more).
+
+Concurrency: a form carries the ``version`` of the suggestion it was rendered with. A
+decision locks every suggestion of the excerpt (in id order, so two deciders never
+deadlock), refuses a stale version with ``Conflict`` (HTTP 409), and bumps the version of
+all of them: the code set is per excerpt, so a decision on one suggestion makes a page
+showing its sibling stale too. The ``UPDATE … WHERE version = :seen`` repeats the check
+where ``SELECT … FOR UPDATE`` is not available (SQLite), so a race is a conflict, never an
+overwrite. For double-coded excerpts the version is the number of the coder's own decisions
+on the excerpt.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterable, Sequence
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.errors import BadRequest, Conflict, Forbidden
+from app.permissions import CurrentUser
+from pipeline.errors import NotFound
+from pipeline.store import models as m
+from pipeline.store.db import Store
+
+STATUS_OF_ACTION = {"accept": "accepted", "reject": "rejected", "recode": "recoded"}
+PENDING = "suggested"
+MAX_MEMO = 10_000
+
+
+# -- the order of the queue ------------------------------------------------------------------
+
+
+def uncertainty_first(s: type[m.SuggestionRow] = m.SuggestionRow) -> tuple[ColumnElement, ...]:
+    """Confidence closest to 0.5 first: where the model is least sure, a coder's look is worth most."""
+    return (func.abs(s.confidence - 0.5), s.id)
+
+
+queue_order: Callable[[], tuple[ColumnElement, ...]] = uncertainty_first
+"""The queue's ORDER BY. Replace it (e.g. with a learned priority) in this one place."""
+
+
+# -- decisions replayed ------------------------------------------------------------------------
+
+
+def effective(decisions: Iterable[m.Decision]) -> list[m.Decision]:
+    """Decisions that still stand, oldest first: not undo rows, and not undone."""
+    rows = sorted(decisions, key=lambda d: d.id)
+    undone = {d.undoes for d in rows if d.action == "undo"}
+    return [d for d in rows if d.action != "undo" and d.id not in undone]
+
+
+def status_of(standing: Sequence[m.Decision], suggestion_id: int) -> str:
+    for d in reversed(standing):
+        if d.suggestion_id == suggestion_id and d.action in STATUS_OF_ACTION:
+            return STATUS_OF_ACTION[d.action]
+    return PENDING
+
+
+def codes_of(standing: Sequence[m.Decision]) -> list[str]:
+    """The excerpt's code set: that of the latest standing decision (none yet: no code)."""
+    return list(standing[-1].codes) if standing else []
+
+
+# -- scopes ----------------------------------------------------------------------------------
+
+
+def _assigned(session: Session, run_id: str, user_id: int) -> bool:
+    return session.scalar(select(m.Assignment.excerpt_id).where(
+        m.Assignment.run_id == run_id, m.Assignment.user_id == user_id).limit(1)) is not None
+
+
+def scope_condition(session: Session, run_id: str, user_id: int) -> ColumnElement[bool]:
+    """Which suggestions belong in this coder's queue (see the module docstring)."""
+    if _assigned(session, run_id, user_id):
+        return m.SuggestionRow.excerpt_id.in_(select(m.Assignment.excerpt_id).where(
+            m.Assignment.run_id == run_id, m.Assignment.user_id == user_id))
+    return m.SuggestionRow.excerpt_id.not_in(select(m.Assignment.excerpt_id).where(m.Assignment.run_id == run_id))
+
+
+def double_coded(session: Session, run_id: str, excerpt_ids: Iterable[str] | None = None) -> dict[str, set[int]]:
+    """Excerpts assigned to two or more coders → those coders."""
+    q = select(m.Assignment.excerpt_id, m.Assignment.user_id).where(m.Assignment.run_id == run_id)
+    if excerpt_ids is not None:
+        ids = list(excerpt_ids)
+        if not ids:
+            return {}
+        q = q.where(m.Assignment.excerpt_id.in_(ids))
+    coders: dict[str, set[int]] = defaultdict(set)
+    for excerpt_id, user_id in session.execute(q):
+        coders[excerpt_id].add(user_id)
+    return {e: users for e, users in coders.items() if len(users) >= 2}
+
+
+def _check_in_scope(session: Session, run_id: str, user_id: int, excerpt_id: str) -> bool:
+    """Refuse an excerpt outside the coder's scope; whether it is double-coded."""
+    assignees = set(session.scalars(select(m.Assignment.user_id).where(
+        m.Assignment.run_id == run_id, m.Assignment.excerpt_id == excerpt_id)))
+    if assignees and user_id not in assignees:
+        raise Forbidden("This excerpt is assigned to other coders.")
+    if not assignees and _assigned(session, run_id, user_id):
+        raise Forbidden("This excerpt is not among the excerpts assigned to you.")
+    return len(assignees) >= 2
+
+
+def _decisions(session: Session, run_id: str, excerpt_ids: Iterable[str], user_id: int | None = None) -> list[m.Decision]:
+    ids = list(excerpt_ids)
+    if not ids:
+        return []
+    q = select(m.Decision).where(m.Decision.run_id == run_id, m.Decision.excerpt_id.in_(ids))
+    if user_id is not None:
+        q = q.where(m.Decision.user_id == user_id)
+    return list(session.scalars(q.order_by(m.Decision.id)))
+
+
+# -- the queue -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    city: str | None = None
+    language: str | None = None
+    role: str | None = None
+    code: str | None = None
+    min_confidence: float | None = None
+    max_confidence: float | None = None
+    section: str | None = None
+    status: str = "pending"  # pending | decided | all
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        out = []
+        if self.city:
+            out.append(m.Transcript.city == self.city)
+        if self.language:
+            out.append(m.ExcerptRow.language == self.language)
+        if self.role:
+            out.append(m.Transcript.role == self.role)
+        if self.code:
+            out.append(m.SuggestionRow.code == self.code)
+        if self.min_confidence is not None:
+            out.append(m.SuggestionRow.confidence >= self.min_confidence)
+        if self.max_confidence is not None:
+            out.append(m.SuggestionRow.confidence <= self.max_confidence)
+        if self.section:
+            out.append(m.ExcerptRow.guide_section == self.section)
+        return out
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    suggestion_id: int
+    excerpt_id: str
+    code: str
+    confidence: float
+    reason: str
+    status: str
+    version: int
+    text: str
+    question: str | None
+    speaker: str
+    transcript_id: str
+    city: str | None
+    role: str | None
+    language: str | None
+    section: str | None
+    excerpt_codes: tuple[str, ...]
+    double_coded: bool
+    memos: tuple[tuple[str, datetime], ...] = ()
+
+
+@dataclass(frozen=True)
+class Queue:
+    run_id: str
+    items: tuple[QueueItem, ...]
+    total: int
+    decided: int
+    matching: int
+    offset: int
+    filters: QueueFilters
+    options: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _own_state(session: Session, run_id: str, user_id: int, excerpt_ids: Iterable[str]):
+    """For double-coded excerpts: standing own decisions per excerpt and the own version token."""
+    rows = _decisions(session, run_id, excerpt_ids, user_id)
+    by_excerpt: dict[str, list[m.Decision]] = defaultdict(list)
+    for d in rows:
+        by_excerpt[d.excerpt_id].append(d)
+    standing = {e: effective(ds) for e, ds in by_excerpt.items()}
+    versions = {e: len(ds) for e, ds in by_excerpt.items()}
+    return standing, versions
+
+
+def load_queue(store: Store, user: CurrentUser, run_id: str, filters: QueueFilters = QueueFilters(), *,
+               offset: int = 0, limit: int = 20) -> Queue:
+    with store.session() as s:
+        scope = scope_condition(s, run_id, user.id)
+        q = (select(m.SuggestionRow.id, m.SuggestionRow.excerpt_id, m.SuggestionRow.status, m.SuggestionRow.version)
+             .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
+             .join(m.Transcript, m.Transcript.id == m.ExcerptRow.transcript_id)
+             .where(m.SuggestionRow.run_id == run_id, scope, *filters.conditions())
+             .order_by(*queue_order()))
+        rows = list(s.execute(q))
+        private = double_coded(s, run_id, {e for _, e, _, _ in rows})
+        own, own_versions = _own_state(s, run_id, user.id, private)
+        status, version = {}, {}
+        for sid, excerpt_id, row_status, row_version in rows:
+            if excerpt_id in private:
+                status[sid] = status_of(own.get(excerpt_id, []), sid)
+                version[sid] = own_versions.get(excerpt_id, 0)
+            else:
+                status[sid], version[sid] = row_status, row_version
+        decided = sum(1 for v in status.values() if v != PENDING)
+        wanted = [r for r in rows if filters.status == "all"
+                  or (filters.status == "decided") == (status[r[0]] != PENDING)]
+        page = wanted[offset:offset + limit]
+        items = _items(s, run_id, user, page, status, version, private, own)
+        options = _filter_options(s, run_id, scope)
+    return Queue(run_id, tuple(items), len(rows), decided, len(wanted), offset, filters, options)
+
+
+def _items(s: Session, run_id: str, user: CurrentUser, page, status, version, private, own) -> list[QueueItem]:
+    ids = [r[0] for r in page]
+    if not ids:
+        return []
+    details = {sg.id: (sg, e, t) for sg, e, t in s.execute(
+        select(m.SuggestionRow, m.ExcerptRow, m.Transcript)
+        .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
+        .join(m.Transcript, m.Transcript.id == m.ExcerptRow.transcript_id)
+        .where(m.SuggestionRow.id.in_(ids)))}
+    excerpt_ids = {details[i][1].id for i in ids}
+    shared = [e for e in excerpt_ids if e not in private]
+    by_excerpt: dict[str, list[m.Decision]] = defaultdict(list)
+    for d in _decisions(s, run_id, shared):
+        by_excerpt[d.excerpt_id].append(d)
+    current = {e: codes_of(effective(ds)) for e, ds in by_excerpt.items()}
+    current.update({e: codes_of(own.get(e, [])) for e in excerpt_ids if e in private})
+    memos: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+    for memo in s.scalars(select(m.Memo).where(m.Memo.user_id == user.id, m.Memo.excerpt_id.in_(excerpt_ids))
+                          .order_by(m.Memo.id)):
+        memos[memo.excerpt_id].append((memo.text, memo.created_at))
+    out = []
+    for sid in ids:
+        sg, e, t = details[sid]
+        out.append(QueueItem(sg.id, e.id, sg.code, sg.confidence, sg.reason, status[sid], version[sid], e.text,
+                             e.question, e.speaker, t.id, t.city, t.role, e.language, e.guide_section,
+                             tuple(sorted(current.get(e.id, []))), e.id in private, tuple(memos.get(e.id, []))))
+    return out
+
+
+def _filter_options(s: Session, run_id: str, scope) -> dict[str, list[str]]:
+    base = (select(m.Transcript.city, m.ExcerptRow.language, m.Transcript.role, m.SuggestionRow.code,
+                   m.ExcerptRow.guide_section).distinct()
+            .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
+            .join(m.Transcript, m.Transcript.id == m.ExcerptRow.transcript_id)
+            .where(m.SuggestionRow.run_id == run_id, scope))
+    values: dict[str, set[str]] = defaultdict(set)
+    for row in s.execute(base):
+        for key, value in zip(("city", "language", "role", "code", "section"), row):
+            if value:
+                values[key].add(value)
+    return {k: sorted(v) for k, v in values.items()}
+
+
+# -- deciding --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    decision_id: int
+    suggestion_id: int
+    excerpt_id: str
+    previous_status: str
+    status: str
+    codes: tuple[str, ...]
+    versions: dict[int, int]
+    """The new version of every suggestion of the excerpt, for a page that shows several."""
+
+
+def _known_codes(s: Session, run: m.Run) -> set[str]:
+    return set(s.scalars(select(m.CodeRow.name).where(m.CodeRow.codebook_id == run.codebook_id)))
+
+
+def _lock_excerpt(s: Session, run_id: str, excerpt_id: str) -> dict[int, int]:
+    """Lock every suggestion of the excerpt in id order; their current versions."""
+    q = (select(m.SuggestionRow.id, m.SuggestionRow.version)
+         .where(m.SuggestionRow.run_id == run_id, m.SuggestionRow.excerpt_id == excerpt_id)
+         .order_by(m.SuggestionRow.id).with_for_update())
+    return dict(list(s.execute(q)))
+
+
+def _bump_siblings(s: Session, run_id: str, excerpt_id: str, but: int | None) -> None:
+    q = update(m.SuggestionRow).where(m.SuggestionRow.run_id == run_id, m.SuggestionRow.excerpt_id == excerpt_id)
+    if but is not None:
+        q = q.where(m.SuggestionRow.id != but)
+    s.execute(q.values(version=m.SuggestionRow.version + 1), execution_options={"synchronize_session": False})
+
+
+STALE = ("Someone else changed this excerpt while you were looking at it, so your decision was not saved. "
+         "Reload to see the current state, then decide again.")
+
+
+def decide(store: Store, user: CurrentUser, suggestion_id: int, action: str, version: int,
+           codes: Sequence[str] = (), *, source: str = "app") -> DecisionResult:
+    """Record one decision, the suggestion's new status and an audit row, in one transaction."""
+    if action not in STATUS_OF_ACTION:
+        raise BadRequest(f"Unknown action {action!r}; use accept, reject or recode.")
+    chosen = sorted({c.strip() for c in codes if c and c.strip()})
+    if action == "recode" and not chosen:
+        raise BadRequest("Recoding needs at least one code; to remove the code, reject it.")
+    t = datetime.now(timezone.utc)
+    with store.transaction() as s:
+        sg = s.execute(select(m.SuggestionRow.id, m.SuggestionRow.run_id, m.SuggestionRow.excerpt_id,
+                              m.SuggestionRow.code, m.SuggestionRow.status)
+                       .where(m.SuggestionRow.id == suggestion_id)).first()
+        if sg is None:
+            raise NotFound(f"There is no suggestion {suggestion_id}.")
+        _, run_id, excerpt_id, code, row_status = sg
+        private = _check_in_scope(s, run_id, user.id, excerpt_id)
+        if chosen:
+            unknown = [c for c in chosen if c not in _known_codes(s, s.get(m.Run, run_id))]
+            if unknown:
+                raise BadRequest(f"Unknown code(s) {', '.join(unknown)} in this run's codebook.")
+        status = STATUS_OF_ACTION[action]
+        if private:
+            mine = _decisions(s, run_id, [excerpt_id], user.id)
+            if len(mine) != version:
+                raise Conflict("You changed this excerpt in another window; reload to see your latest decision.")
+            standing = effective(mine)
+            previous = status_of(standing, suggestion_id)
+            versions = {sid: len(mine) + 1 for sid in _lock_excerpt(s, run_id, excerpt_id)}
+        else:
+            current = _lock_excerpt(s, run_id, excerpt_id)
+            if current.get(suggestion_id) != version:
+                raise Conflict(STALE)
+            done = s.execute(update(m.SuggestionRow)
+                             .where(m.SuggestionRow.id == suggestion_id, m.SuggestionRow.version == version)
+                             .values(status=status, version=version + 1, updated_at=t),
+                             execution_options={"synchronize_session": False})
+            if done.rowcount != 1:
+                raise Conflict(STALE)
+            _bump_siblings(s, run_id, excerpt_id, but=suggestion_id)
+            previous = row_status
+            standing = effective(_decisions(s, run_id, [excerpt_id]))
+            versions = {sid: v + 1 for sid, v in current.items()}
+        before = set(codes_of(standing))
+        if action == "accept":
+            after = before | {code}
+        elif action == "reject":
+            after = before - {code}
+        else:
+            after = (before - {code}) | set(chosen)
+        decision = m.Decision(run_id=run_id, excerpt_id=excerpt_id, suggestion_id=suggestion_id, user_id=user.id,
+                              action=action, codes=sorted(after), source=source, created_at=t)
+        s.add(decision)
+        s.flush()
+        audit.record(s, user.id, f"decision_{action}", "suggestion", str(suggestion_id), {
+            "decision": decision.id, "run": run_id, "excerpt": excerpt_id, "code": code, "chosen": chosen,
+            "status_before": previous, "status_after": status, "codes_before": sorted(before),
+            "codes_after": sorted(after), "version_seen": version, "double_coded": private})
+        return DecisionResult(decision.id, suggestion_id, excerpt_id, previous, status, tuple(sorted(after)), versions)
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    decision_id: int
+    undone_id: int
+    suggestion_id: int | None
+    excerpt_id: str
+    status: str
+    codes: tuple[str, ...]
+    versions: dict[int, int]
+
+
+def undo_last(store: Store, user: CurrentUser, run_id: str) -> UndoResult:
+    """Undo the coder's latest standing decision in the run, restoring the status before it."""
+    t = datetime.now(timezone.utc)
+    with store.transaction() as s:
+        undone_ids = select(m.Decision.undoes).where(
+            m.Decision.run_id == run_id, m.Decision.user_id == user.id, m.Decision.action == "undo",
+            m.Decision.undoes.is_not(None))
+        target = s.scalars(select(m.Decision).where(
+            m.Decision.run_id == run_id, m.Decision.user_id == user.id, m.Decision.action != "undo",
+            m.Decision.source == "app", m.Decision.id.not_in(undone_ids))
+            .order_by(m.Decision.id.desc()).limit(1)).first()
+        if target is None:
+            raise Conflict("There is no decision of yours left to undo in this run.")
+        excerpt_id = target.excerpt_id
+        private = bool(double_coded(s, run_id, [excerpt_id]))
+        current = _lock_excerpt(s, run_id, excerpt_id)
+        if not private:
+            _bump_siblings(s, run_id, excerpt_id, but=None)  # takes SQLite's write lock before reading decisions
+        scope = _decisions(s, run_id, [excerpt_id], user.id if private else None)
+        standing = effective(scope)
+        if not standing or standing[-1].id != target.id:
+            raise Conflict("This excerpt was changed after your decision, so it can no longer be undone; "
+                           "decide again instead.")
+        rest = standing[:-1]
+        status = status_of(rest, target.suggestion_id) if target.suggestion_id else PENDING
+        if private:
+            versions = {sid: len(scope) + 1 for sid in current}
+        else:
+            if target.suggestion_id is not None:
+                s.execute(update(m.SuggestionRow).where(m.SuggestionRow.id == target.suggestion_id)
+                          .values(status=status, updated_at=t), execution_options={"synchronize_session": False})
+            versions = {sid: v + 1 for sid, v in current.items()}
+        codes = codes_of(rest)
+        row = m.Decision(run_id=run_id, excerpt_id=excerpt_id, suggestion_id=target.suggestion_id, user_id=user.id,
+                         action="undo", codes=codes, source="app", undoes=target.id, created_at=t)
+        s.add(row)
+        s.flush()
+        audit.record(s, user.id, "decision_undo", "suggestion", str(target.suggestion_id), {
+            "decision": row.id, "undoes": target.id, "run": run_id, "excerpt": excerpt_id,
+            "status_after": status, "codes_after": codes})
+        return UndoResult(row.id, target.id, target.suggestion_id, excerpt_id, status, tuple(codes), versions)
+
+
+# -- memos -----------------------------------------------------------------------------------
+
+
+def add_memo(store: Store, user: CurrentUser, excerpt_id: str, text: str) -> int:
+    text = text.strip()
+    if not text:
+        raise BadRequest("A memo needs some text.")
+    if len(text) > MAX_MEMO:
+        raise BadRequest(f"A memo can be at most {MAX_MEMO} characters.")
+    with store.transaction() as s:
+        excerpt = s.get(m.ExcerptRow, excerpt_id)
+        if excerpt is None:
+            raise NotFound(f"There is no excerpt {excerpt_id!r}.")
+        memo = m.Memo(excerpt_id=excerpt_id, transcript_id=excerpt.transcript_id, user_id=user.id, text=text,
+                      created_at=datetime.now(timezone.utc))
+        s.add(memo)
+        s.flush()
+        audit.record(s, user.id, "memo", "excerpt", excerpt_id, {"memo": memo.id, "text": text})
+        return memo.id

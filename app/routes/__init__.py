@@ -1,0 +1,1 @@
+"""HTTP routes. Each checks its permission through ``app.web.require`` and calls plain functions."""

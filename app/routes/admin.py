@@ -1,0 +1,108 @@
+"""Admins: runs and their codebooks, users, double-coding assignments and agreement, the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from app import audit, auth, doublecoding
+from app.data import cities_of, codebook_of, resolve_run, runs
+from app.permissions import (CurrentUser, ROLES, can_assign, can_manage_runs, can_manage_users, can_see_agreement,
+                             can_view_audit)
+from app.web import done, form_int, render, require, store_of
+from pipeline.store import models as m
+
+router = APIRouter(prefix="/admin")
+
+
+@router.get("")
+def overview(request: Request, user: CurrentUser = Depends(require(can_manage_runs))):
+    with store_of(request).session() as s:
+        rows = []
+        for run in runs(s):
+            counts = dict(list(s.execute(select(m.SuggestionRow.status, func.count()).where(m.SuggestionRow.run_id == run.id)
+                                    .group_by(m.SuggestionRow.status))))
+            decisions = s.scalar(select(func.count()).select_from(m.Decision).where(m.Decision.run_id == run.id))
+            rows.append({"run": run, "suggestions": sum(counts.values()), "pending": counts.get("suggested", 0),
+                         "decisions": decisions})
+    return render(request, "admin.html", runs=rows)
+
+
+@router.get("/codebook")
+def codebook(request: Request, user: CurrentUser = Depends(require(can_manage_runs)), run: str = ""):
+    with store_of(request).session() as s:
+        the_run = resolve_run(s, run or None)
+        book = codebook_of(s, the_run)
+        origin = dict(list(s.execute(select(m.CodeRow.name, m.CodeRow.origin)
+                                .where(m.CodeRow.codebook_id == the_run.codebook_id))))
+    return render(request, "codebook.html", run=the_run, book=book, origin=origin)
+
+
+@router.get("/users")
+def users(request: Request, user: CurrentUser = Depends(require(can_manage_users))):
+    return render(request, "users.html", users=auth.list_users(store_of(request)), roles=ROLES)
+
+
+@router.post("/users")
+def add_user(request: Request, user: CurrentUser = Depends(require(can_manage_users, write=True)),
+             username: str = Form(""), role: str = Form(""), password: str = Form("")):
+    auth.add_user(store_of(request), username, role, password, by=user.id)
+    return done(request, {"ok": True}, "/admin/users")
+
+
+@router.post("/users/{user_id}/active")
+def set_active(request: Request, user_id: int, user: CurrentUser = Depends(require(can_manage_users, write=True)),
+               active: str = Form("0")):
+    auth.set_active(store_of(request), user_id, active == "1", by=user.id)
+    return done(request, {"ok": True}, "/admin/users")
+
+
+@router.get("/assignments")
+def assignments(request: Request, user: CurrentUser = Depends(require(can_assign)), run: str = ""):
+    with store_of(request).session() as s:
+        the_run = resolve_run(s, run or None)
+        coders = list(s.scalars(select(m.User).where(m.User.role == "coder", m.User.active.is_(True))
+                                .order_by(m.User.username)))
+        counts = dict(list(s.execute(select(m.Assignment.user_id, func.count()).where(m.Assignment.run_id == the_run.id)
+                                .group_by(m.Assignment.user_id))))
+        cities = cities_of(s, the_run.id)
+    return render(request, "assignments.html", run=the_run, coders=coders, counts=counts, cities=cities)
+
+
+@router.post("/assignments")
+def assign(request: Request, user: CurrentUser = Depends(require(can_assign, write=True)), run: str = Form(""),
+           coders: Annotated[list[str], Form()] = [], count: str = Form("20"), city: str = Form("")):
+    store = store_of(request)
+    with store.session() as s:
+        the_run = resolve_run(s, run or None)
+    picked = doublecoding.assign(store, user, the_run.id, [form_int(c, "coders") for c in coders],
+                                 count=form_int(count, "count"), city=city or None)
+    return done(request, {"ok": True, "excerpts": picked}, f"/admin/assignments?run={the_run.id}")
+
+
+@router.get("/agreement")
+def agreement(request: Request, user: CurrentUser = Depends(require(can_see_agreement)), run: str = ""):
+    store = store_of(request)
+    with store.session() as s:
+        the_run = resolve_run(s, run or None)
+    pairs = doublecoding.pair_agreements(store, the_run.id, bootstrap=500)
+    return render(request, "agreement.html", run=the_run, pairs=pairs)
+
+
+@router.get("/audit")
+def audit_log(request: Request, user: CurrentUser = Depends(require(can_view_audit)), before: str = ""):
+    with store_of(request).session() as s:
+        rows = audit.entries(s, limit=200, before_id=form_int(before, "before") if before else None)
+    return render(request, "audit.html", rows=rows)
+
+
+@router.get("/audit.csv")
+def audit_csv(request: Request, user: CurrentUser = Depends(require(can_view_audit))):
+    with store_of(request).session() as s:
+        text = audit.export_csv(s)
+    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="qualflow-audit.csv"',
+                             "Cache-Control": "no-store"})

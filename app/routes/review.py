@@ -1,0 +1,99 @@
+"""A coder's queue, decisions, undo, memos, and the transcript page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from sqlalchemy import select
+
+from app import review
+from app.data import code_labels, codebook_of, resolve_run
+from app.errors import BadRequest
+from app.permissions import CurrentUser, can_read_transcripts, can_review, can_write_memo
+from app.web import done, form_float, form_int, local_path, render, require, store_of
+from pipeline.errors import NotFound
+from pipeline.store import models as m
+
+router = APIRouter()
+PAGE = 20
+
+
+@router.get("/queue")
+def queue(request: Request, user: CurrentUser = Depends(require(can_review)), run: str = "", city: str = "",
+          language: str = "", role: str = "", code: str = "", min_conf: str = "", max_conf: str = "",
+          section: str = "", status: str = "pending", offset: str = "0"):
+    store = store_of(request)
+    if status not in ("pending", "decided", "all"):
+        raise BadRequest("status is one of pending, decided, all.")
+    filters = review.QueueFilters(city or None, language or None, role or None, code or None,
+                                  form_float(min_conf, "min_conf"), form_float(max_conf, "max_conf"),
+                                  section or None, status)
+    with store.session() as s:
+        the_run = resolve_run(s, run or None)
+        book = codebook_of(s, the_run) if the_run.codebook_id else None
+    start = max(form_int(offset, "offset", 0), 0)
+    q = review.load_queue(store, user, the_run.id, filters, offset=start, limit=PAGE)
+    labels = code_labels(book) if book else {}
+    codes = [(c.name, c.label, c.parent) for c in book.codes] if book else []
+    params = dict(run=run, city=city, language=language, role=role, code=code, min_conf=min_conf,
+                  max_conf=max_conf, section=section, status=status)
+    return render(request, "queue.html", queue=q, run=the_run, labels=labels, codes=codes, params=params,
+                  page=PAGE, here=str(request.url.path) + ("?" + request.url.query if request.url.query else ""))
+
+
+@router.post("/suggestions/{suggestion_id}/decision")
+def decision(request: Request, suggestion_id: int, user: CurrentUser = Depends(require(can_review, write=True)),
+             action: str = Form(...), version: str = Form(...), codes: Annotated[list[str], Form()] = [],
+             next: str = Form("")):
+    result = review.decide(store_of(request), user, suggestion_id, action, form_int(version, "version"), codes)
+    return done(request, {"ok": True, "decision": result.decision_id, "suggestion": result.suggestion_id,
+                          "excerpt": result.excerpt_id, "previous_status": result.previous_status,
+                          "status": result.status, "codes": list(result.codes),
+                          "versions": {str(k): v for k, v in result.versions.items()}},
+                local_path(next, "/queue"))
+
+
+@router.post("/queue/undo")
+def undo(request: Request, user: CurrentUser = Depends(require(can_review, write=True)), run: str = Form(""),
+         next: str = Form("")):
+    store = store_of(request)
+    with store.session() as s:
+        the_run = resolve_run(s, run or None)
+    result = review.undo_last(store, user, the_run.id)
+    return done(request, {"ok": True, "decision": result.decision_id, "undone": result.undone_id,
+                          "suggestion": result.suggestion_id, "excerpt": result.excerpt_id, "status": result.status,
+                          "codes": list(result.codes), "versions": {str(k): v for k, v in result.versions.items()}},
+                local_path(next, "/queue"))
+
+
+@router.post("/excerpts/{excerpt_id}/memos")
+def memo(request: Request, excerpt_id: str, user: CurrentUser = Depends(require(can_write_memo, write=True)),
+         text: str = Form(""), next: str = Form("")):
+    memo_id = review.add_memo(store_of(request), user, excerpt_id, text)
+    return done(request, {"ok": True, "memo": memo_id}, local_path(next, "/queue"))
+
+
+@router.get("/transcripts/{transcript_id}")
+def transcript(request: Request, transcript_id: str, user: CurrentUser = Depends(require(can_read_transcripts)),
+               excerpt: str = "", run: str = ""):
+    with store_of(request).session() as s:
+        row = s.get(m.Transcript, transcript_id)
+        if row is None:
+            raise NotFound(f"There is no transcript {transcript_id!r}.")
+        mark = s.get(m.ExcerptRow, excerpt) if excerpt else None
+        if mark is not None and mark.transcript_id != transcript_id:
+            mark = None
+        turns = list(s.scalars(select(m.TurnRow).where(m.TurnRow.transcript_id == transcript_id)
+                               .order_by(m.TurnRow.idx)))
+    # the page shows turn by turn; the highlighted excerpt is cut out of its turn by its offsets
+    # (code points into the stored text, the same unit Python strings index by)
+    parts = []
+    for t in turns:
+        body = row.text[t.start:t.end]
+        if mark is not None and t.start <= mark.start and mark.end <= t.end:
+            a, b = mark.start - t.start, mark.end - t.start
+            parts.append((t, body[:a], body[a:b], body[b:]))
+        else:
+            parts.append((t, body, None, None))
+    return render(request, "transcript.html", transcript=row, parts=parts, mark=mark, run=run)

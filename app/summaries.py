@@ -1,0 +1,270 @@
+"""City summaries from *accepted* codes, narratives and sign-offs.
+
+What is signed is a plain dict (``summary_content``): counts, evidence excerpt ids, quotes,
+emergent themes, the narrative and the basis (the latest decision behind it). Its hash is
+the sha256 of its canonical JSON: keys sorted, no insignificant white space, UTF-8, no
+floats (shares are computed from counts when shown). Sign-offs are append-only; the latest
+one for a run and city locks the summary until the live content, built again with the
+signed narrative, no longer hashes to what was signed ("changed since sign-off").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.data import city_name, codebook_of, run_material, topics_of
+from app.errors import BadRequest, Conflict
+from app.permissions import CurrentUser
+from app.review import codes_of, double_coded, effective
+from pipeline.errors import NotFound
+from pipeline.records import GUIDE_SECTIONS, Codebook
+from pipeline.store import models as m
+from pipeline.store.db import Store
+from pipeline.summaries.city import build_city_summaries
+
+SCHEMA = "qualflow.city-summary/1"
+MAX_NARRATIVE = 50_000
+MAX_COMMENT = 5_000
+
+
+def canonical_json(content: dict) -> str:
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_sha256(content: dict) -> str:
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def accepted_codes(session: Session, run_id: str, excerpt_ids: Iterable[str]) -> dict[str, set[str]]:
+    """The consolidated code set of each excerpt: the standing shared decision, or for a
+    double-coded excerpt the codes every assigned coder applied (empty until all have decided)."""
+    ids = list(excerpt_ids)
+    decisions: dict[str, list[m.Decision]] = defaultdict(list)
+    for part in range(0, len(ids), 500):
+        chunk = ids[part:part + 500]
+        for d in session.scalars(select(m.Decision).where(m.Decision.run_id == run_id, m.Decision.excerpt_id.in_(chunk))):
+            decisions[d.excerpt_id].append(d)
+    private = double_coded(session, run_id, ids) if ids else {}
+    out: dict[str, set[str]] = {}
+    for excerpt_id, rows in decisions.items():
+        coders = private.get(excerpt_id)
+        if not coders:
+            out[excerpt_id] = set(codes_of(effective(rows)))
+            continue
+        sets = []
+        for user_id in coders:
+            standing = effective(d for d in rows if d.user_id == user_id)
+            if not standing:
+                break
+            sets.append(set(codes_of(standing)))
+        out[excerpt_id] = set.intersection(*sets) if len(sets) == len(coders) else set()
+    return out
+
+
+def _with_parents(codes: set[str], book: Codebook) -> set[str]:
+    parent = {c.name: c.parent for c in book.codes}
+    out = set(codes)
+    for code in codes:
+        p = parent.get(code)
+        while p:
+            out.add(p)
+            p = parent.get(p)
+    return out
+
+
+def _section_order(sections: Iterable[str]) -> list[str]:
+    known = [s for s in GUIDE_SECTIONS if s in sections]
+    return known + sorted(s for s in sections if s not in GUIDE_SECTIONS)
+
+
+def summary_content(session: Session, run: m.Run, city: str, narrative: str) -> dict:
+    """Everything a validator sees and signs for one city, from accepted codes."""
+    book = codebook_of(session, run)
+    transcripts, excerpts, assignments = run_material(session, run.id, city)
+    if not excerpts:
+        raise NotFound(f"Run {run.id!r} has no excerpts from {city!r}.")
+    accepted = accepted_codes(session, run.id, [e.id for e in excerpts])
+    confidence = {(e, c): conf for e, c, conf in session.execute(
+        select(m.SuggestionRow.excerpt_id, m.SuggestionRow.code, m.SuggestionRow.confidence)
+        .where(m.SuggestionRow.run_id == run.id, m.SuggestionRow.excerpt_id.in_([e.id for e in excerpts])))}
+    codes_of_excerpt = {eid: {c: confidence.get((eid, c), 1.0) for c in _with_parents(codes, book)}
+                        for eid, codes in accepted.items() if codes}
+    topics = topics_of(session, run.id)
+    names = {t.topic_id: name for t, name in topics}
+    [summary] = build_city_summaries(transcripts, excerpts, codes_of_excerpt, book, [t for t, _ in topics],
+                                     assignments)
+    top = [c for c in book.top_level]
+    role_of = {t.id: t.meta.role or "unknown" for t in transcripts}
+    section_of = {e.id: e.guide_section or "unknown" for e in excerpts}
+    sections = _section_order({section_of[e.id] for e in excerpts})
+    by_section = []
+    for code in top:
+        for section in sections:
+            pool = [e for e in excerpts if section_of[e.id] == section]
+            hits = [e for e in pool if code.name in codes_of_excerpt.get(e.id, {})]
+            by_section.append({"code": code.name, "section": section, "excerpts": len(hits), "of_excerpts": len(pool),
+                               "interviews": len({e.transcript_id for e in hits}),
+                               "of_interviews": len({e.transcript_id for e in pool})})
+    last_decision = session.scalar(select(func.max(m.Decision.id)).where(
+        m.Decision.run_id == run.id, m.Decision.excerpt_id.in_([e.id for e in excerpts])))
+    return {
+        "schema": SCHEMA,
+        "run_id": run.id,
+        "city": city,
+        "codebook": {"id": book.id, "sha256": book.sha256},
+        "codes": [{"name": c.name, "label": c.label, "colour": c.colour} for c in top],
+        "interviews": summary.interviews,
+        "roles": dict(sorted(summary.roles.items())),
+        "excerpts": summary.excerpts,
+        "reviewed_excerpts": sum(1 for e in excerpts if e.id in accepted),
+        "prevalence_by_role": [{"code": p.code, "role": p.role, "excerpts": p.excerpts, "of_excerpts": p.of_excerpts,
+                                "interviews": p.interviews, "of_interviews": p.of_interviews}
+                               for p in summary.prevalence],
+        "sections": sections,
+        "prevalence_by_section": by_section,
+        "evidence": {code: list(ids) for code, ids in summary.evidence.items()},
+        "quotes": {code: [{"excerpt_id": q.excerpt_id, "interview_id": q.interview_id, "role": q.role,
+                           "language": q.language, "text": q.text} for q in quotes]
+                   for code, quotes in summary.quotes.items()},
+        "emergent_themes": [{"topic_id": t.topic_id, "label": t.label, "name": names.get(t.topic_id),
+                             "keywords": list(t.keywords), "excerpts": t.excerpts,
+                             "example": t.example.text if t.example else None,
+                             "example_excerpt_id": t.example.excerpt_id if t.example else None}
+                            for t in summary.themes if t.emergent],
+        "narrative": narrative,
+        "basis": {"last_decision_id": last_decision,
+                  "accepted": {eid: sorted(codes) for eid, codes in sorted(accepted.items()) if codes},
+                  "role_of_interview": dict(sorted(role_of.items()))},
+    }
+
+
+# -- narrative and sign-off ------------------------------------------------------------------
+
+
+def narrative_of(session: Session, run_id: str, city: str) -> str:
+    draft = session.get(m.SummaryDraft, (run_id, city))
+    return draft.narrative if draft else ""
+
+
+def signoffs_of(session: Session, run_id: str, city: str) -> list[tuple[m.SignOff, str]]:
+    """Every sign-off for the city, newest first, with the validator's username."""
+    return list(session.execute(
+        select(m.SignOff, m.User.username).join(m.User, m.User.id == m.SignOff.user_id)
+        .where(m.SignOff.run_id == run_id, m.SignOff.city == city).order_by(m.SignOff.id.desc())))
+
+
+@dataclass(frozen=True)
+class CityState:
+    content: dict
+    sha256: str
+    latest: m.SignOff | None
+    latest_by: str | None
+    changed_since_signoff: bool
+
+    @property
+    def locked(self) -> bool:
+        """Signed and nothing changed since: read-only."""
+        return self.latest is not None and not self.changed_since_signoff
+
+
+def city_state(session: Session, run: m.Run, city: str) -> CityState:
+    narrative = narrative_of(session, run.id, city)
+    signed = signoffs_of(session, run.id, city)
+    latest, by = signed[0] if signed else (None, None)
+    if latest is not None:
+        # the question is whether anything *behind* the signed summary moved, so compare
+        # like with like: the live content with the narrative that was signed
+        live_as_signed = summary_content(session, run, city, latest.content.get("narrative", ""))
+        changed = content_sha256(live_as_signed) != latest.content_sha256
+        content = summary_content(session, run, city, narrative) if narrative != latest.content.get("narrative") \
+            else live_as_signed
+    else:
+        changed = False
+        content = summary_content(session, run, city, narrative)
+    return CityState(content, content_sha256(content), latest, by, changed)
+
+
+def save_narrative(store: Store, user: CurrentUser, run: m.Run, city: str, text: str) -> None:
+    if len(text) > MAX_NARRATIVE:
+        raise BadRequest(f"A narrative can be at most {MAX_NARRATIVE} characters.")
+    text = text.replace("\r\n", "\n")
+    with store.transaction() as s:
+        if city_state(s, run, city).locked:
+            raise Conflict("This summary is signed off and read-only. It opens again only when a code behind it changes.")
+        draft = s.get(m.SummaryDraft, (run.id, city))
+        if draft is None:
+            s.add(m.SummaryDraft(run_id=run.id, city=city, narrative=text, updated_by=user.id,
+                                 updated_at=datetime.now(timezone.utc)))
+        else:
+            draft.narrative, draft.updated_by = text, user.id
+        audit.record(s, user.id, "narrative", "city", f"{run.id}/{city}",
+                     {"run": run.id, "city": city, "sha256": hashlib.sha256(text.encode()).hexdigest()})
+
+
+def sign_off(store: Store, user: CurrentUser, run: m.Run, city: str, comment: str, seen_sha256: str) -> m.SignOff:
+    """Sign exactly the content the validator saw (``seen_sha256``), or refuse with ``Conflict``."""
+    if len(comment) > MAX_COMMENT:
+        raise BadRequest(f"A comment can be at most {MAX_COMMENT} characters.")
+    with store.transaction() as s:
+        state = city_state(s, run, city)
+        if state.locked:
+            raise Conflict("This summary is already signed off and nothing behind it has changed.")
+        if state.sha256 != seen_sha256:
+            raise Conflict("The summary changed while you were reading it (a decision or an edit). "
+                           "Reload, read it again, then sign off.")
+        row = m.SignOff(run_id=run.id, city=city, user_id=user.id, comment=comment.strip(), content=state.content,
+                        content_sha256=state.sha256, signed_at=datetime.now(timezone.utc))
+        s.add(row)
+        s.flush()
+        audit.record(s, user.id, "signoff", "city", f"{run.id}/{city}",
+                     {"signoff": row.id, "run": run.id, "city": city, "sha256": state.sha256,
+                      "comment": row.comment, "replaces": state.latest.id if state.latest else None})
+        return row
+
+
+def signoff(session: Session, run_id: str, city: str, signoff_id: int) -> tuple[m.SignOff, str]:
+    row = session.execute(select(m.SignOff, m.User.username).join(m.User, m.User.id == m.SignOff.user_id)
+                          .where(m.SignOff.id == signoff_id, m.SignOff.run_id == run_id, m.SignOff.city == city)).first()
+    if row is None:
+        raise NotFound(f"There is no sign-off {signoff_id} for {city!r} in run {run_id!r}.")
+    return tuple(row)
+
+
+def known_city(session: Session, run_id: str, city: str) -> str:
+    from app.data import cities_of
+
+    if city not in cities_of(session, run_id):
+        raise NotFound(f"Run {run_id!r} has no city {city!r}.")
+    return city
+
+
+def evidence(session: Session, run: m.Run, city: str, code: str, role: str | None = None,
+             section: str | None = None) -> list[dict]:
+    """The accepted excerpts behind one number of the summary."""
+    book = codebook_of(session, run)
+    if code not in {c.name for c in book.codes}:
+        raise NotFound(f"There is no code {code!r} in this run's codebook.")
+    transcripts, excerpts, _ = run_material(session, run.id, city)
+    meta = {t.id: t.meta for t in transcripts}
+    accepted = accepted_codes(session, run.id, [e.id for e in excerpts])
+    out = []
+    for e in excerpts:
+        codes = _with_parents(accepted.get(e.id, set()), book)
+        if code not in codes:
+            continue
+        if role and role != "all" and (meta[e.transcript_id].role or "unknown") != role:
+            continue
+        if section and (e.guide_section or "unknown") != section:
+            continue
+        out.append({"excerpt": e, "role": meta[e.transcript_id].role, "codes": sorted(codes),
+                    "city": city_name(meta[e.transcript_id].city)})
+    return out

@@ -1,0 +1,82 @@
+"""Emergent themes (topics that map to no code): coders name them and turn them into codes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import select
+
+from app import audit
+from app.errors import BadRequest, Conflict
+from app.permissions import CurrentUser
+from pipeline.errors import NotFound
+from pipeline.store import models as m
+from pipeline.store.db import Store
+
+MAX_NAME = 120
+
+
+def code_name(theme_name: str) -> str:
+    """A code name from a theme name: lower case, accents dropped, words joined by ``_``."""
+    ascii_ = unicodedata.normalize("NFKD", theme_name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
+    if not slug:  # a name in a non-Latin script
+        slug = "theme_" + re.sub(r"\W+", "_", theme_name.lower(), flags=re.UNICODE).strip("_")
+    return slug[:60]
+
+
+def _topic(s, run_id: str, topic_id: int) -> m.TopicRow:
+    row = s.get(m.TopicRow, (run_id, topic_id))
+    if row is None:
+        raise NotFound(f"Run {run_id!r} has no topic {topic_id}.")
+    if not row.emergent:
+        raise BadRequest(f"Topic {topic_id} maps to codebook codes; only emergent themes are named here.")
+    return row
+
+
+def name_theme(store: Store, user: CurrentUser, run_id: str, topic_id: int, name: str) -> None:
+    name = " ".join(name.split())
+    if not name or len(name) > MAX_NAME:
+        raise BadRequest(f"A theme name is 1-{MAX_NAME} characters.")
+    with store.transaction() as s:
+        row = _topic(s, run_id, topic_id)
+        before, row.name = row.name, name
+        audit.record(s, user.id, "theme_name", "topic", f"{run_id}/{topic_id}", {"before": before, "after": name})
+
+
+def promote_theme(store: Store, user: CurrentUser, run_id: str, topic_id: int, description: str = "") -> str:
+    """Add a code (origin ``emergent``) to the run's codebook for a named theme; its name."""
+    with store.transaction() as s:
+        row = _topic(s, run_id, topic_id)
+        if not row.name:
+            raise BadRequest("Name the theme before turning it into a code.")
+        run = s.get(m.Run, run_id)
+        if run.codebook_id is None:
+            raise BadRequest(f"Run {run_id!r} has no codebook to add a code to.")
+        name = code_name(row.name)
+        if s.get(m.CodeRow, (run.codebook_id, name)) is not None:
+            raise Conflict(f"The codebook already has a code {name!r}.")
+        s.add(m.CodeRow(codebook_id=run.codebook_id, name=name, label=row.name,
+                        description=description.strip() or f"Emergent theme (topic {topic_id} of run {run_id}): "
+                        + ", ".join(row.keywords[:8]), parent=None, colour=None, origin="emergent"))
+        audit.record(s, user.id, "code_from_theme", "code", f"{run.codebook_id}/{name}",
+                     {"run": run_id, "topic": topic_id, "label": row.name})
+        return name
+
+
+def emergent_themes(store: Store, run_id: str) -> list[dict]:
+    with store.session() as s:
+        run = s.get(m.Run, run_id)
+        promoted = set()
+        if run is not None and run.codebook_id:
+            promoted = set(s.scalars(select(m.CodeRow.label).where(m.CodeRow.codebook_id == run.codebook_id,
+                                                                   m.CodeRow.origin == "emergent")))
+        rows = s.scalars(select(m.TopicRow).where(m.TopicRow.run_id == run_id, m.TopicRow.emergent.is_(True))
+                         .order_by(m.TopicRow.size.desc(), m.TopicRow.topic_id))
+        out = []
+        for r in rows:
+            examples = [e.text for e in s.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(r.representative_ids[:3])))]
+            out.append({"topic_id": r.topic_id, "label": r.label, "keywords": list(r.keywords), "size": r.size,
+                        "name": r.name, "examples": examples, "is_code": bool(r.name and r.name in promoted)})
+        return out

@@ -1,0 +1,90 @@
+"""``qualflow export`` and ``qualflow import``: REFI-QDA projects and codebooks in and out.
+
+Only command definitions here; the exchange package (and lxml) is imported when a command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("export")
+    def export(
+        run: str = typer.Argument(..., help="A run id, or `latest` for the newest completed run."),
+        format: str = typer.Option("qdpx", "--format", "-f", help="qdpx (project with sources and codings) or "
+                                                                  "qdc (codebook only)."),
+        output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: RUN.qdpx / RUN.qdc)."),
+        suggestions: bool = typer.Option(True, "--suggestions/--no-suggestions",
+                                         help="Include open machine suggestions as codings by the user `qualflow`."),
+    ) -> None:
+        """Write a run as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder, or its codebook (.qdc)."""
+        from pipeline.errors import InvalidInput, NotFound
+        from pipeline.store.db import Store
+
+        kind = format.lower().lstrip(".")
+        if kind not in ("qdpx", "qdc"):
+            raise InvalidInput("--format", f"unknown format {format!r}; use qdpx or qdc")
+        from pipeline.exchange.runs import resolve_run, run_codebook
+
+        store = Store()
+        with store.session() as session:
+            found = resolve_run(session, run)
+            book = run_codebook(session, found)
+        if kind == "qdpx":
+            from pipeline.exchange import export_qdpx
+
+            report = export_qdpx(store, found.id, output or Path(f"{found.id}.qdpx"), include_suggestions=suggestions)
+            for line in report.lines():
+                typer.echo(line)
+            return
+        from pipeline.exchange import export_qdc
+
+        if book is None:
+            raise NotFound(f"run {found.id} has no codebook in the store yet")
+        path = export_qdc(book, output or Path(f"{found.id}.qdc"))
+        typer.echo(f"{path}: codebook {book.id}, {len(book.codes)} codes")
+
+    @app.command("import")
+    def import_(
+        path: Path = typer.Argument(..., help="A .qdpx project or a .qdc codebook."),
+        coder: Optional[str] = typer.Option(None, "--coder", help="Who new codings are recorded for (created as a "
+                                                                 "coder without a password if new); codings by "
+                                                                 "qualflow's own users stay theirs. Needed for .qdpx."),
+        run: Optional[str] = typer.Option(None, "--run", help="Match codes and excerpts against this run "
+                                                              "(default: the newest completed run)."),
+        add_missing_codes: bool = typer.Option(False, "--add-missing-codes",
+                                               help="Add codes that are in no codebook of the run (origin imported)."),
+        keep_users: bool = typer.Option(False, "--keep-users",
+                                        help="Record new codings for the other program's user names, not --coder."),
+        xsd: Optional[Path] = typer.Option(None, "--xsd", help="Validate against this REFI-QDA schema "
+                                                               "(Project.xsd) first."),
+    ) -> None:
+        """Read codings and notes from another QDA program back as decisions and memos (or show a .qdc codebook)."""
+        from pipeline.errors import InvalidInput
+        from pipeline.store.db import Store
+
+        if path.suffix.lower() == ".qdc":
+            from pipeline.codebook import codebook_to_dict
+            from pipeline.exchange import import_qdc
+            from pipeline.store.repository import Repository
+
+            book = import_qdc(path)
+            depth = {c.name: 0 for c in book.codes}
+            for c in book.codes:
+                depth[c.name] = depth.get(c.parent, -1) + 1 if c.parent else 0
+                typer.echo(f"{'  ' * depth[c.name]}{c.label}" + (f": {c.description}" if c.description else ""))
+            Repository(Store()).save_codebook(book, codebook_to_dict(book))
+            typer.echo(f"saved as codebook {book.id} ({len(book.codes)} codes)")
+            return
+        if not coder:
+            raise InvalidInput(path.name, "name the coder whose codings these are: --coder NAME")
+        from pipeline.exchange import import_qdpx
+
+        report = import_qdpx(Store(), path, coder=coder, run_id=run, add_missing_codes=add_missing_codes,
+                             keep_users=keep_users, xsd_path=xsd)
+        for line in report.lines():
+            typer.echo(line)

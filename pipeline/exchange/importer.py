@@ -1,0 +1,501 @@
+"""Coding done in another QDA program, back into the store as decisions and memos.
+
+The import is one transaction: the file is read and checked completely first
+(``project.read_project``), then matched against the store, then written; a bad file
+writes nothing.
+
+**Sources.** A source is matched to a stored transcript by its text: the file's plain
+text with a byte-order mark removed, ``\\r\\n`` and ``\\r`` turned into ``\\n`` and NFC
+applied must equal ``transcripts.text`` (compared by sha256). A source qualflow exported
+carries the transcript's GUID; if that GUID's transcript now has a different text, the
+source is *not* matched, since its positions would point at the wrong words. Positions
+count Unicode code points of the source's text as the archive holds it; when that text
+differed only in line ends or normalisation, they are carried over to the transcript's
+text. Sources that match nothing (other interviews, the ATLAS.ti samples' empty projects,
+PDFs, audio) are listed in ``ImportReport.sources_unmatched`` with the reason; they do
+not stop the import.
+
+**Placement.** A selection becomes a decision on an excerpt of its transcript (the run's
+excerpts when ``run_id`` is given, else every stored excerpt still matching the text):
+
+- a selection with exactly an excerpt's offsets is a decision on that excerpt;
+- otherwise, the excerpt it overlaps most (ties: the shorter excerpt, then the earlier)
+  gets a decision that also records the coder's own span (``start``/``end``);
+- a selection overlapping no excerpt (an interviewer's question, a speaker label) is a
+  hand-coded span too, attached to the nearest excerpt of that transcript.
+
+So every decision names an excerpt (excerpt-level evaluation can use them all), and
+``start``/``end`` are set exactly when the coder's span is not the excerpt. A transcript
+without excerpts cannot hold decisions; its selections are reported in ``unplaced``.
+
+**Who.** A coding (or note) is recorded for the person the file names as its creator when
+that person is a qualflow user: a user of the store by that name, or one qualflow exported
+(the user's GUID is the one qualflow derives from the name). So the codings of alice and
+bob that went out in an export come back as theirs (and, unchanged, add nothing), in this
+store or a fresh one, where they are created with role ``external`` and no password.
+Everything else, the new work of the person reviewing in the other program, is recorded
+for ``coder`` (created as a ``coder`` without a password if missing); with ``keep_users``
+it goes to the other program's user names instead (created ``external``). Codings by the
+user ``qualflow`` are qualflow's own open suggestions from an export, not anyone's
+judgement: they are skipped and counted.
+
+**Decisions.** All codings of one person on one unit (excerpt, or span) make one decision
+with action ``code``, ``codes`` = that code set and ``source="qdpx"``. A unit whose
+current code set (the person's latest decision) already equals it is left alone, so
+importing the same file twice adds nothing. A selection deleted in the other program
+leaves no trace in the file, so it is not turned into a removal.
+
+**Codes** are matched by GUID (those qualflow exported), then by name. Codes in no
+codebook of the run are listed in ``unknown_codes``; with ``add_missing_codes`` they are
+added to the ``codes`` table (origin ``imported``) of the run's codebook (or, in a store
+without one, of a codebook named after the project) and their codings are kept. Without
+it their codings are dropped and counted (``codings_dropped``).
+
+**Memos.** Notes come back as memos of their author: a note on a selection or coding
+becomes a memo on the excerpt the selection was placed on, a note on a source a memo on
+the transcript, a project note a memo on neither. A selection's own description (how
+MAXQDA and QualCoder keep a coding comment) becomes a memo on its excerpt. Notes on codes
+have no place in the store and are reported. Identical memos are not added twice.
+
+**Cases** are read and reported (``ImportReport.cases``), not written: the manifest is
+where qualflow keeps interview metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.errors import InvalidInput, NotFound
+from pipeline.exchange.codings import current_codings
+from pipeline.exchange.project import QdaProject, QdaSelection, QdaSource, read_project
+from pipeline.exchange.qdaxml import MACHINE_GUID, MACHINE_USER, guid, user_guid
+from pipeline.exchange.qdc import code_guid, codebook_from_codes
+from pipeline.exchange.runs import resolve_run, run_codebook
+from pipeline.store import models as m
+from pipeline.store.db import Store
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    path: str
+    project: str
+    origin: str
+    coder: str
+    run_id: str | None
+    codebook_id: str | None
+    users: tuple[str, ...]
+    """Every user the file lists."""
+    users_created: tuple[str, ...]
+    codes: tuple[str, ...]
+    """Every code of the file, by the qualflow name it maps to."""
+    unknown_codes: tuple[str, ...]
+    codes_added: tuple[str, ...]
+    sources_matched: dict[str, str]
+    """source name -> transcript id"""
+    sources_unmatched: tuple[tuple[str, str], ...]
+    """(source name, why)"""
+    decisions: int
+    unchanged: int
+    placements: dict[str, int]
+    """How selections were placed: ``excerpt`` (exactly), ``overlap`` and ``nearest`` (hand-coded spans)."""
+    unplaced: tuple[tuple[str, str], ...]
+    suggestions_skipped: int
+    codings_dropped: int
+    memos: int
+    memos_unchanged: int
+    notes_skipped: tuple[tuple[str, str], ...]
+    cases: dict[str, dict[str, str]] = field(default_factory=dict)
+    """case name -> variable -> value"""
+    case_transcripts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{self.path}: project {self.project!r} from {self.origin or 'unknown software'}",
+            f"users in the file: {', '.join(self.users) or 'none'}"
+            + (f"; created {', '.join(self.users_created)}" if self.users_created else ""),
+            f"{len(self.codes)} codes, {len(self.unknown_codes)} not in the codebook"
+            + (f" ({', '.join(self.unknown_codes[:8])}{', ...' if len(self.unknown_codes) > 8 else ''})"
+               if self.unknown_codes else "")
+            + (f"; added {len(self.codes_added)}" if self.codes_added else ""),
+            f"sources: {len(self.sources_matched)} matched, {len(self.sources_unmatched)} not",
+        ]
+        out += [f"  not matched: {name}: {why}" for name, why in self.sources_unmatched]
+        placed = ", ".join(f"{n} {kind}" for kind, n in self.placements.items() if n)
+        out.append(f"{self.decisions} decisions written, {self.unchanged} unchanged"
+                   + (f" (placed: {placed})" if placed else ""))
+        out += [f"  not placed: {what}: {why}" for what, why in self.unplaced]
+        if self.suggestions_skipped:
+            out.append(f"{self.suggestions_skipped} qualflow suggestions skipped (not a coder's judgement)")
+        if self.codings_dropped:
+            out.append(f"{self.codings_dropped} codings of unknown codes dropped (use --add-missing-codes to keep them)")
+        out.append(f"{self.memos} memos written, {self.memos_unchanged} already there")
+        out += [f"  note skipped: {what}: {why}" for what, why in self.notes_skipped]
+        return out
+
+
+def import_qdpx(
+    store: Store,
+    path: str | Path,
+    *,
+    coder: str,
+    run_id: str | None = None,
+    add_missing_codes: bool = False,
+    keep_users: bool = False,
+    xsd_path: str | Path | None = None,
+) -> ImportReport:
+    """Import the codings and notes of the REFI-QDA project at ``path``; see the module notes.
+
+    ``run_id`` names the run whose codebook and excerpts the codings are matched against
+    (``"latest"`` or ``None``: the newest completed run, if any). ``xsd_path`` validates the
+    project against the REFI-QDA schema first.
+    """
+    coder = coder.strip()
+    if not coder:
+        raise InvalidInput(Path(path).name, "name the coder whose codings these are (--coder NAME)")
+    project = read_project(path, xsd_path=xsd_path)
+    with store.transaction() as session:
+        return _Import(session, project, Path(path).name, coder, run_id, add_missing_codes, keep_users).execute()
+
+
+def normalise_source(raw: str) -> tuple[str, list[int] | None]:
+    """The transcript form of a source's text (``\\n`` line ends, NFC) and, when it differs
+    from ``raw``, the position in it of every position of ``raw`` (``len(raw) + 1`` entries).
+
+    Positions inside a line end or a combining sequence land at its start. ``None`` as map:
+    identical texts. Raises ``ValueError`` when the two cannot be aligned (NFC joining
+    characters across sequences, e.g. Hangul jamo), which leaves the source unmatched.
+    """
+    if "\r" not in raw and unicodedata.is_normalized("NFC", raw):
+        return raw, None
+    pieces, where, n, i = [], [0] * (len(raw) + 1), 0, 0
+    while i < len(raw):
+        if raw[i] == "\r":
+            j = i + 2 if raw[i + 1 : i + 2] == "\n" else i + 1
+            piece = "\n"
+        else:
+            j = i + 1
+            while j < len(raw) and raw[j] != "\r" and unicodedata.combining(raw[j]):
+                j += 1
+            piece = unicodedata.normalize("NFC", raw[i:j])
+        for k in range(i, j):
+            where[k] = n
+        pieces.append(piece)
+        n += len(piece)
+        i = j
+    where[len(raw)] = n
+    text = "".join(pieces)
+    if text != unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n")):
+        raise ValueError("its normalisation joins characters across sequences")
+    return text, where
+
+
+@dataclass
+class _Source:
+    transcript_id: str
+    text: str
+    where: list[int] | None
+    excerpts: list[m.ExcerptRow]
+
+
+class _Import:
+    def __init__(self, session: Session, project: QdaProject, shown: str, coder: str, run_id: str | None,
+                 add_missing_codes: bool, keep_users: bool) -> None:
+        self.s, self.p, self.shown, self.coder = session, project, shown, coder
+        self.add_missing_codes, self.keep_users = add_missing_codes, keep_users
+        self.run = self._run(run_id)
+        self.users_by_guid = {u.guid: u for u in project.users}
+        self.people: dict[str, m.User] = {u.username: u for u in session.scalars(select(m.User))}
+        self.created: list[str] = []
+
+    def _run(self, run_id: str | None) -> m.Run | None:
+        if run_id is not None and run_id != "latest":
+            return resolve_run(self.s, run_id)
+        try:
+            return resolve_run(self.s, "latest")
+        except NotFound:  # a store without runs can still take users, codes and memos
+            if run_id == "latest":
+                raise
+            return None
+
+    # -- people
+    def person(self, name: str, role: str) -> m.User:
+        user = self.people.get(name)
+        if user is None:
+            user = m.User(username=name, role=role, password_hash=None)
+            self.s.add(user)
+            self.s.flush()
+            self.people[name] = user
+            self.created.append(name)
+        return user
+
+    def author(self, file_user: str | None) -> m.User | None:
+        """Who a coding or note is recorded for; ``None`` for qualflow's own suggestions."""
+        named = self.users_by_guid.get(file_user) if file_user else None
+        if file_user == MACHINE_GUID or (named is not None and named.name == MACHINE_USER):
+            return None
+        if named is not None and named.name:
+            name = named.name[:80]
+            ours = name in self.people or file_user == user_guid(name)  # a qualflow user, or exported by qualflow
+            if ours or self.keep_users:
+                return self.person(name, "external")
+        return self.person(self.coder, "coder")
+
+    # -- codes
+    def codes(self) -> tuple[dict[str, str | None], list[str], list[str], str | None]:
+        """(code guid -> qualflow name, or None when dropped; unknown names; added names; codebook id)."""
+        book = run_codebook(self.s, self.run) if self.run is not None else None
+        known = {c.name for c in book.codes} if book else set()
+        by_guid = {code_guid(name): name for name in known}
+        mapped: dict[str, str | None] = {}
+        unknown: list[str] = []
+        for code in self.p.codes:
+            name = by_guid.get(code.guid) or (code.path if code.path in known else None) or (
+                code.name if code.name in known else None)
+            if name is None:
+                unknown.append(code.path)
+            mapped[code.guid] = name or code.path
+        codebook_id = book.id if book else None
+        added: list[str] = []
+        if unknown and self.add_missing_codes:
+            codebook_id = codebook_id or self._project_codebook()
+            present = {r for r in self.s.scalars(select(m.CodeRow.name).where(m.CodeRow.codebook_id == codebook_id))}
+            by_path = {c.path: c for c in self.p.codes}
+            for name in unknown:
+                if name in present:
+                    continue
+                code = by_path[name]
+                self.s.add(m.CodeRow(codebook_id=codebook_id, name=name[:200], label=code.name[:200],
+                                     description=code.description, parent=code.parent, colour=code.colour,
+                                     origin="imported"))
+                added.append(name)
+            self.s.flush()
+        elif unknown:
+            for code in self.p.codes:
+                if code.path in unknown:
+                    mapped[code.guid] = None
+        return mapped, unknown, added, codebook_id
+
+    def _project_codebook(self) -> str:
+        """A codebook for the file's codes in a store that has none to add them to."""
+        from pipeline.codebook import codebook_to_dict
+
+        slug = re.sub(r"[^\w-]+", "_", self.p.name).strip("_")[:100] or "project"
+        book = codebook_from_codes(self.p.codes, name=slug, version=f"qdpx-{self.p.qde_sha256[:8]}",
+                                   sha256=self.p.qde_sha256, source=self.shown)
+        if self.s.get(m.CodebookRow, book.id) is None:
+            self.s.add(m.CodebookRow(id=book.id, name=book.name, version=book.version, sha256=book.sha256,
+                                     content=codebook_to_dict(book)))
+            self.s.flush()
+        return book.id
+
+    # -- sources
+    def match(self, source: QdaSource) -> _Source | str:
+        """The transcript a source is, or why none is."""
+        if source.text is None:
+            return source.why or "no plain text"
+        try:
+            text, where = normalise_source(source.text)
+        except ValueError as exc:
+            return f"its text cannot be aligned with a transcript: {exc}"
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        candidates = list(self.s.scalars(select(m.Transcript).where(m.Transcript.text_sha256 == sha)))
+        exported_as = self.guid_to_transcript.get(source.guid)
+        if exported_as is not None and all(t.id != exported_as for t in candidates):
+            return (f"it was exported from transcript {exported_as}, whose text has changed since "
+                    "(or it was edited in the other program); its positions would be wrong")
+        candidates = [t for t in candidates if t.text == text]
+        if not candidates:
+            return "no stored transcript has this text"
+        transcript = next((t for t in candidates if t.id == exported_as), min(candidates, key=lambda t: t.id))
+        return _Source(transcript.id, transcript.text, where, self.excerpts_of(transcript))
+
+    def excerpts_of(self, transcript: m.Transcript) -> list[m.ExcerptRow]:
+        query = select(m.ExcerptRow).where(m.ExcerptRow.transcript_id == transcript.id)
+        rows = []
+        if self.run is not None:
+            rows = list(self.s.scalars(query.join(m.RunExcerpt, m.RunExcerpt.excerpt_id == m.ExcerptRow.id)
+                                       .where(m.RunExcerpt.run_id == self.run.id)))
+        rows = rows or list(self.s.scalars(query))
+        return sorted((e for e in rows if transcript.text[e.start:e.end] == e.text), key=lambda e: (e.start, e.end))
+
+    @staticmethod
+    def place(selection: QdaSelection, source: _Source) -> tuple[m.ExcerptRow, int | None, int | None, str] | None:
+        start, end = selection.start, selection.end
+        if source.where is not None:
+            start, end = source.where[start], source.where[end]
+        best, best_key = None, None
+        for e in source.excerpts:
+            if (e.start, e.end) == (start, end):
+                return e, None, None, "excerpt"
+            overlap = min(end, e.end) - max(start, e.start)
+            if overlap > 0:
+                key = (-overlap, e.end - e.start, e.start)
+                if best_key is None or key < best_key:
+                    best, best_key = e, key
+        if best is not None:
+            return best, start, end, "overlap"
+        if not source.excerpts:
+            return None
+        nearest = min(source.excerpts, key=lambda e: (max(e.start - end, start - e.end, 0), e.start))
+        return nearest, start, end, "nearest"
+
+    # -- the whole import
+    def execute(self) -> ImportReport:
+        p = self.p
+        transcripts = list(self.s.scalars(select(m.Transcript.id)))
+        self.guid_to_transcript = {guid("source", tid): tid for tid in transcripts}
+        code_names, unknown, added, codebook_id = self.codes()
+        coder = self.person(self.coder, "coder")
+
+        matched: dict[str, _Source] = {}
+        unmatched: list[tuple[str, str]] = []
+        for source in p.sources:
+            found = self.match(source)
+            if isinstance(found, str):
+                unmatched.append((source.name, found))
+            else:
+                matched[source.guid] = found
+
+        units: dict[tuple[int, str, int | None, int | None], set[str]] = {}
+        placements: Counter[str] = Counter({"excerpt": 0, "overlap": 0, "nearest": 0})
+        unplaced: list[tuple[str, str]] = []
+        memo_targets: list[tuple[str | None, m.User | None, str | None, str | None, str]] = []
+        # (note guid or None, author, excerpt id, transcript id, text of a selection description)
+        skipped_machine = dropped = 0
+        notes_skipped: list[tuple[str, str]] = []  # (note guid, why)
+        for source in p.sources:
+            here = matched.get(source.guid)
+            if source.whole_source_codings:
+                unplaced.append((f"source {source.name}", f"{source.whole_source_codings} codings of the whole "
+                                                          "source (not of a selection) are not imported"))
+            for selection in source.selections:
+                if here is None:
+                    for ref in selection.note_refs + tuple(r for c in selection.codings for r in c.note_refs):
+                        notes_skipped.append((ref, f"its source {source.name!r} was not matched"))
+                    continue
+                placed = self.place(selection, here)
+                if placed is None:
+                    unplaced.append((selection.where, f"transcript {here.transcript_id} has no excerpts"))
+                    continue
+                excerpt, start, end, how = placed
+                counted = False
+                for coding in selection.codings:
+                    person = self.author(coding.user or selection.user)
+                    if person is None:
+                        skipped_machine += 1
+                        continue
+                    name = code_names.get(coding.code)
+                    if name is None:
+                        dropped += 1
+                        continue
+                    units.setdefault((person.id, excerpt.id, start, end), set()).add(name)
+                    counted = True
+                    for ref in coding.note_refs:
+                        memo_targets.append((ref, None, excerpt.id, here.transcript_id, ""))
+                if counted:
+                    placements[how] += 1
+                selection_author = self.author(selection.user)
+                if selection.description and selection_author is not None:
+                    memo_targets.append((None, selection_author, excerpt.id, here.transcript_id,
+                                         selection.description))
+                for ref in selection.note_refs:
+                    memo_targets.append((ref, None, excerpt.id, here.transcript_id, ""))
+            for ref in source.note_refs:
+                if here is None:
+                    notes_skipped.append((ref, f"its source {source.name!r} was not matched"))
+                else:
+                    memo_targets.append((ref, None, None, here.transcript_id, ""))
+        referenced = {t[0] for t in memo_targets} | {ref for ref, _ in notes_skipped}
+        for ref in p.code_note_refs:
+            notes_skipped.append((ref, "notes on codes have no place in the store"))
+            referenced.add(ref)
+        for note in p.notes:
+            if note.guid in p.project_note_refs or note.guid not in referenced:
+                memo_targets.append((note.guid, None, None, None, ""))
+
+        written, unchanged = self.write_decisions(units)
+        memos, memos_unchanged = self.write_memos(memo_targets, notes_skipped)
+        run_id = self.run.id if self.run is not None else None
+
+        cases = {c.name: dict(c.variables) for c in p.cases}
+        case_transcripts = {c.name: tuple(matched[g].transcript_id for g in c.sources if g in matched) for c in p.cases}
+        for source in p.sources:  # MAXQDA keeps variables on the source itself
+            if source.variables:
+                cases.setdefault(source.name, {}).update(source.variables)
+                if source.guid in matched:
+                    case_transcripts.setdefault(source.name, (matched[source.guid].transcript_id,))
+
+        report = ImportReport(
+            path=self.shown, project=p.name, origin=p.origin, coder=self.coder, run_id=run_id,
+            codebook_id=codebook_id, users=tuple(u.name for u in p.users), users_created=tuple(self.created),
+            codes=tuple(c.path for c in p.codes), unknown_codes=tuple(unknown), codes_added=tuple(added),
+            sources_matched={s.name: matched[s.guid].transcript_id for s in p.sources if s.guid in matched},
+            sources_unmatched=tuple(unmatched), decisions=written, unchanged=unchanged, placements=dict(placements),
+            unplaced=tuple(unplaced), suggestions_skipped=skipped_machine, codings_dropped=dropped, memos=memos,
+            memos_unchanged=memos_unchanged,
+            notes_skipped=tuple((f"note {self._note_name(ref)}", why) for ref, why in notes_skipped), cases=cases,
+            case_transcripts=case_transcripts,
+        )
+        self.s.add(m.AuditEntry(user_id=coder.id, action="import_qdpx", object_type="qdpx", object_id=self.shown[:200],
+                                details={"project": p.name, "origin": p.origin, "decisions": written,
+                                         "unchanged": unchanged, "memos": memos, "codes_added": list(added),
+                                         "unknown_codes": list(unknown), "run_id": run_id,
+                                         "sources_matched": len(matched), "sources_unmatched": len(unmatched)}))
+        return report
+
+    def write_decisions(self, units: dict[tuple[int, str, int | None, int | None], set[str]]) -> tuple[int, int]:
+        """One ``code`` decision per unit whose code set differs from the person's current one."""
+        current = current_codings(self.s, {key[1] for key in units})
+        run_id = self.run.id if self.run is not None else None
+        written = unchanged = 0
+        for (user_id, excerpt_id, start, end), names in sorted(
+                units.items(), key=lambda kv: (kv[0][1], kv[0][0], -1 if kv[0][2] is None else kv[0][2])):
+            codes = sorted(names)
+            now = current.get((user_id, excerpt_id, start, end))
+            if now is not None and list(now.codes) == codes:
+                unchanged += 1
+                continue
+            self.s.add(m.Decision(run_id=run_id, excerpt_id=excerpt_id, user_id=user_id, action="code", codes=codes,
+                                  start=start, end=end, source="qdpx"))
+            written += 1
+        return written, unchanged
+
+    def write_memos(self, targets: list, notes_skipped: list[tuple[str, str]]) -> tuple[int, int]:
+        """A memo per note (or selection description) and place, unless the same one is there."""
+
+        def same(user_id: int, excerpt_id: str | None, transcript_id: str | None, text: str) -> tuple:
+            # a memo on an excerpt is the same memo whether or not it also names the transcript
+            return (user_id, excerpt_id, None if excerpt_id else transcript_id, text)
+
+        notes = {n.guid: n for n in self.p.notes}
+        existing = {same(mm.user_id, mm.excerpt_id, mm.transcript_id, mm.text) for mm in self.s.scalars(select(m.Memo))}
+        written = unchanged = 0
+        for ref, author, excerpt_id, transcript_id, text in targets:
+            if ref is not None:
+                note = notes[ref]
+                author, text = self.author(note.user), note.text
+                if author is None:
+                    notes_skipped.append((ref, "written by qualflow itself"))
+                    continue
+            if not text.strip():
+                continue
+            key = same(author.id, excerpt_id, transcript_id, text)
+            if key in existing:
+                unchanged += 1
+                continue
+            existing.add(key)
+            self.s.add(m.Memo(excerpt_id=excerpt_id, transcript_id=transcript_id, user_id=author.id, text=text))
+            written += 1
+        return written, unchanged
+
+    def _note_name(self, ref: str) -> str:
+        note = next((n for n in self.p.notes if n.guid == ref), None)
+        return (note.name or note.guid) if note else ref

@@ -1,0 +1,151 @@
+"""A small review world for the app's tests: three cities, four users, one completed run.
+
+Built with the pipeline's own pieces (``make_transcript``, ``segment_transcript``, the
+repository, the shipped codebook); no model is loaded. Suggestions get fixed confidences so
+the queue's order is known.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import select
+
+from pipeline.codebook import codebook_to_dict, load_codebook
+from pipeline.codebook.load import DEFAULT_CODEBOOK
+from pipeline.records import CategoryScore, ExcerptCoding, Suggestion, Topic, TopicAssignment
+from pipeline.segment import segment_transcript
+from pipeline.store import models as m
+from pipeline.store.db import Store
+from pipeline.store.repository import Repository
+from tests.factories import make_transcript
+
+XSS = "<script>alert(1)</script>"
+PASSWORD = "correct horse battery staple"
+USERS = {"admin": "admin", "coder": "ana", "coder2": "ben", "validator": "vera"}
+RUN = "r-2026-01"
+
+TRANSCRIPTS = [
+    make_transcript("BO-01", [
+        ("Intervistatrice", "interviewer", "Quali difficoltà avete incontrato con i bandi?"),
+        ("Genitore", "respondent", "Partecipare ai bandi pubblici è difficile per una piccola associazione. "
+                                   "La rendicontazione richiede tempo che non abbiamo."),
+        ("Intervistatrice", "interviewer", "Vi fidate degli altri genitori?"),
+        ("Genitore", "respondent", "Non lascerei mio figlio con genitori che non conosco bene. "
+                                   "Prima voglio sapere come vivono e che regole hanno in casa."),
+    ], city="Bologna", role="parent"),
+    make_transcript("BO-02", [
+        ("Intervistatore", "interviewer", "Come funzionano i patti di collaborazione?"),
+        ("Funzionaria", "respondent", "Il regolamento dei patti di collaborazione è scritto per i servizi formali. "
+                                      "Per un gruppo di genitori è quasi impossibile rispettarlo."),
+        ("Intervistatore", "interviewer", "E la tecnologia?"),
+        ("Funzionaria", "respondent", f"Molti genitori non usano le piattaforme online del Comune. {XSS} "
+                                      "Serve ancora lo sportello di persona."),
+    ], city="Bologna", role="local_government"),
+    make_transcript("TH-01", [
+        ("Συνεντεύκτρια", "interviewer", "Ποιες δυσκολίες είχατε με τη χρηματοδότηση;"),
+        ("Γονέας", "respondent", "Οι προσκλήσεις του δήμου είναι πολύ γραφειοκρατικές για έναν μικρό σύλλογο. "
+                                 "Δεν έχουμε χρήματα να πληρώσουμε κάποιον να γράφει τις αιτήσεις."),
+    ], city="Thessaloniki", role="parent", lang="el"),
+]
+
+# excerpt index (in segmentation order) → [(code, confidence)]: first item's confidences are known
+PLAN = [
+    [("funding_calls", 0.52), ("funding_calls/reporting", 0.81)],
+    [("trust", 0.93)],
+    [("regulation", 0.47)],
+    [("digital_divide", 0.70), ("trust", 0.35)],
+    [("funding_calls", 0.60)],
+]
+
+
+@lru_cache(maxsize=1)
+def excerpts():
+    out = [e for t in TRANSCRIPTS for e in segment_transcript(t)]
+    assert len(out) >= len(PLAN), [e.text for e in out]
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def codebook():
+    return load_codebook(DEFAULT_CODEBOOK)
+
+
+def seed(store: Store, *, users: bool = True, hasher=None) -> dict[str, int]:
+    """Fill ``store``; returns user ids by role key (``admin``, ``coder``, ``coder2``, ``validator``)."""
+    repo = Repository(store)
+    repo.save_transcripts(TRANSCRIPTS)
+    found = excerpts()
+    repo.save_excerpts(list(found))
+    book = codebook()
+    repo.save_codebook(book, codebook_to_dict(book))
+    repo.create_run(RUN, "corpora/test", {})
+    codings = []
+    for i, e in enumerate(found):
+        plan = PLAN[i] if i < len(PLAN) else [("funding_calls", 0.9)]
+        codings.append(ExcerptCoding(e.id, tuple(CategoryScore(c, s) for c, s in plan),
+                                     tuple(Suggestion(e.id, c, s, f"close to {c} examples", r + 1)
+                                           for r, (c, s) in enumerate(plan))))
+    topics = [Topic(0, "bandi, fondi", ("bandi", "fondi"), 2, (found[0].id,), ("funding_calls",)),
+              Topic(1, f"sportello, persona {XSS}", ("sportello", "persona"), 1, (found[3].id,), (), {}, True)]
+    assignments = [TopicAssignment(e.id, 1 if i == 3 else 0) for i, e in enumerate(found)]
+    repo.save_run_results(RUN, codings=codings, assignments=assignments, topics=topics, quarantined=[])
+    repo.finish_run(RUN, status="completed", output_dir=None, summary={}, codebook_id=book.id)
+    ids: dict[str, int] = {}
+    if users:
+        from app.auth import add_user
+
+        for key, name in USERS.items():
+            role = "coder" if key.startswith("coder") else key
+            ids[key] = add_user(store, name, role, PASSWORD)
+    return ids
+
+
+def suggestion_ids(store: Store) -> dict[tuple[int, str], int]:
+    """``(excerpt index, code)`` → suggestion id."""
+    index = {e.id: i for i, e in enumerate(excerpts())}
+    with store.session() as s:
+        return {(index[e], c): sid for sid, e, c in s.execute(
+            select(m.SuggestionRow.id, m.SuggestionRow.excerpt_id, m.SuggestionRow.code))}
+
+
+def version_of(store: Store, suggestion_id: int) -> int:
+    with store.session() as s:
+        return s.get(m.SuggestionRow, suggestion_id).version
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)"')
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+def login(client, username: str, password: str = PASSWORD, *, next_url: str = ""):
+    """Sign ``client`` in through the form; returns the response to the POST."""
+    page = client.get("/login")
+    token = CSRF_INPUT.search(page.text).group(1)
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token,
+                                       "next": next_url}, follow_redirects=False)
+
+
+def csrf_of(client) -> str:
+    page = client.get("/login", follow_redirects=True)  # signed in: redirects to the home page
+    found = CSRF_META.search(page.text)
+    return found.group(1) if found else ""
+
+
+@dataclass
+class Signed:
+    """A signed-in test client and its CSRF token."""
+
+    client: object
+    csrf: str
+    user_id: int
+
+    def post(self, url: str, data: dict | None = None, *, json: bool = False, **kw):
+        headers = {"Accept": "application/json"} if json else {}
+        return self.client.post(url, data={"csrf_token": self.csrf, **(data or {})}, headers=headers,
+                                follow_redirects=False, **kw)
+
+    def get(self, url: str, **kw):
+        return self.client.get(url, follow_redirects=False, **kw)
