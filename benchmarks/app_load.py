@@ -49,34 +49,15 @@ def free_port() -> int:
 
 @contextmanager
 def postgres() -> Iterator[str | None]:
-    """A PostgreSQL server in a temp dir (as tests/conftest.py starts one); None if not installed."""
-    candidates = []
-    if shutil.which("pg_config"):
-        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip()
-        candidates.append(Path(out))
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-    bindir = next((c for c in candidates if (c / "pg_ctl").exists() and (c / "initdb").exists()), None)
-    if bindir is None:
+    """A throwaway PostgreSQL server; None if PostgreSQL is not installed."""
+    from pipeline.store.local_postgres import find_bindir, throwaway_postgres
+
+    if find_bindir() is None:
         yield None
         return
-    base = Path(tempfile.mkdtemp(prefix="qualflow-bench-pg-"))
-    data, port = base / "data", free_port()
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-
-    def run(*cmd: str) -> None:
-        subprocess.run([*prefix, *cmd], check=True, capture_output=True, text=True)
-
-    run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
     # durable commits (fsync on), unlike the tests' server: the figures should be honest
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1",
-        "-l", str(base / "log"), "-w", "start")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop")
-        shutil.rmtree(base, ignore_errors=True)
+    with throwaway_postgres(durable=True) as server:
+        yield server.url()
 
 
 def seed(url: str, coders: int, interviews: int) -> None:

@@ -106,6 +106,16 @@ def analyse_corpus(
         raise
 
 
+def _publish_summary(output_dir) -> None:
+    """The run's summary as a Markdown artifact on the flow run (the Prefect UI's Artifacts tab)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from pipeline.summaries.outputs import run_summary_markdown
+
+    create_markdown_artifact(markdown=run_summary_markdown(output_dir), key="qualflow-run-summary",
+                             description="Excerpts, codes per city, quarantined files, link to the report")
+
+
 def _stages(plan) -> dict:
     progress.start("ingest")
     with Timer(plan, "ingest"):
@@ -162,6 +172,7 @@ def _stages(plan) -> dict:
             embed_stats=embed_stats,
         )
     progress.finish("outputs")
+    _publish_summary(output_dir)
     return {
         "run_id": plan.run_id,
         "output_dir": str(output_dir),

@@ -137,6 +137,8 @@ def _register_commands() -> None:
     # review app (users, serve):
     from app.cli import register as _review; _review(app)
     # quality (eval, learn):
+    # scheduled runs (server, deploy):
+    from flows.cli import register as _scheduling; _scheduling(app)
     # exchange (export, import):
     from pipeline.exchange.cli import register as _exchange; _exchange(app)
 

@@ -25,55 +25,15 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-def _pg_bindir() -> Path | None:
-    import shutil
-    import subprocess
-
-    candidates = []
-    if shutil.which("pg_config"):
-        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip()
-        candidates.append(Path(out))
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-    for c in candidates:
-        if (c / "pg_ctl").exists() and (c / "initdb").exists():
-            return c
-    return None
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """A real PostgreSQL server in a temp dir on a free loopback port, for the whole session."""
-    import shutil
-    import socket
-    import subprocess
+    from pipeline.store.local_postgres import find_bindir, throwaway_postgres
 
-    bindir = _pg_bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL server binaries not installed")
-    import tempfile
-
-    # not under pytest's temp root: that is private to the user running pytest, and the
-    # server runs as the postgres user when the tests run as root
-    base = Path(tempfile.mkdtemp(prefix="qualflow-pg-"))
-    data = base / "data"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-
-    def as_postgres(*cmd: str) -> None:
-        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*prefix, *cmd], check=True, capture_output=True, text=True)
-
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-    as_postgres(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
-    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
-    as_postgres(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        as_postgres(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
-        shutil.rmtree(base, ignore_errors=True)
+    if find_bindir() is None:
+        pytest.skip("PostgreSQL server binaries not installed (Debian: apt-get install postgresql)")
+    with throwaway_postgres() as server:
+        yield server.url()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

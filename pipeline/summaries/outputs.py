@@ -174,3 +174,29 @@ def _redact(url: str | None) -> str:
     from pipeline.store.db import database_url
 
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", database_url(url))
+
+
+def run_summary_markdown(output_dir: Path) -> str:
+    """A short Markdown summary of a finished run (for the Prefect UI's run artifact)."""
+    run = json.loads((Path(output_dir) / "run.json").read_text(encoding="utf-8"))
+    per_city: dict[str, dict[str, int]] = {}
+    with open(Path(output_dir) / "coded_excerpts.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            city = per_city.setdefault(row["city"] or "unknown", {"excerpts": 0})
+            city["excerpts"] += 1
+            for code in filter(None, row["suggested_codes"].split(";")):
+                city[code] = city.get(code, 0) + 1
+    codes = sorted({c for counts in per_city.values() for c in counts if c != "excerpts" and "/" not in c})
+    c = run["counts"]
+    lines = [f"# qualflow run `{run['run_id']}`", "",
+             f"{c['transcripts']} transcripts, {c['excerpts']} excerpts ({c['excerpts_with_suggestions']} with a "
+             f"suggested code), {c['topics']} topics ({c['emergent_themes']} emergent); topic model: "
+             f"{run['topic_model'].get('policy', 'refit')}.", "",
+             "| city | excerpts | " + " | ".join(codes) + " |", "|---" * (len(codes) + 2) + "|"]
+    for city, counts in sorted(per_city.items()):
+        lines.append(f"| {city} | {counts['excerpts']} | " + " | ".join(str(counts.get(k, 0)) for k in codes) + " |")
+    lines += ["", "**Quarantined files:** " + (", ".join(f"`{q['file']}` ({q['reason']})" for q in run["quarantined"])
+                                               or "none"),
+              "", "**Timings:** " + ", ".join(f"{k} {v:.1f} s" for k, v in run["timings_s"].items()),
+              "", f"Report: `{Path(output_dir).resolve() / 'report.html'}`"]
+    return "\n".join(lines)
