@@ -137,6 +137,7 @@ def _register_commands() -> None:
     # review app (users, serve):
     from app.cli import register as _review; _review(app)
     # quality (eval, learn):
+    from pipeline.review.cli import register as _quality; _quality(app)
     # scheduled runs (server, deploy):
     from flows.cli import register as _scheduling; _scheduling(app)
     # exchange (export, import):

@@ -1,0 +1,206 @@
+"""``make bench-quality``: do qualflow's codes agree with human coders on real interviews?
+
+Data (read in place, never copied): ``../shared/data/serdif_dev/``, five real think-aloud
+usability interviews (.odt), the study's 22-code codebook (tag CSV, one sentence per code)
+and the coders' 466 coded segments (``tags_dev.csv``; the Taguette database holds the same
+segments with offsets, and both are located in our transcripts).
+
+What is measured (``pipeline.review.evaluate``):
+
+1. **Zero-shot**: the codebook's descriptions only, no human code seen.
+   ``prototype.v1`` is what ``qualflow run`` suggests today (cosine to the definitions
+   against rivals); ``learned.v1`` with no examples adds the question context and a
+   per-code standardisation over the corpus.
+2. **Learning, leave one document out**: ``learned.v1`` trained on the human codes of four
+   documents codes the fifth; the five held-out codings are pooled.
+
+Both at the **segment** level (each human-coded segment is a unit: the headline figures)
+and at the **excerpt** level (qualflow's own excerpts of respondent speech are the units;
+an excerpt no coder touched counts as "no code"). Then ablations: what each ingredient adds.
+
+Figures go to the console and ``outputs/bench/quality.json``. Without ``../shared`` the
+benchmark says why and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SERDIF = REPO.parent / "shared" / "data" / "serdif_dev"
+HEADLINE = ("kappa", "alpha", "alpha_ci", "macro_f1", "top1_accuracy", "top3_recall", "ece")
+PLAIN_LR = {"use_question": False, "keyword_weight": 0.0, "prior_strength": 0.0}
+"""``learned.v1`` reduced to a plain logistic regression on the excerpt's embedding."""
+
+
+def description_sentences_as_examples(codebook):
+    """The codebook with each sentence (or line) of a code's description also given as an example phrase."""
+    import re
+
+    codes = []
+    for c in codebook.codes:
+        parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+|\n+", c.description) if len(p.strip()) > 3]
+        codes.append(dataclasses.replace(c, examples={**c.examples, "en": tuple(dict.fromkeys(parts))} if parts
+                                         else c.examples))
+    return dataclasses.replace(codebook, codes=tuple(codes), version=codebook.version + "+sentences")
+
+
+def headline(report) -> dict:
+    row = {k: report.overall.get(k) for k in HEADLINE}
+    row["units"] = report.overall["units"]
+    row["seconds"] = report.timings_s.get("evaluate")
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runtime", default="torch-bf16", help="embedder runtime (default: torch-bf16)")
+    parser.add_argument("--out", type=Path, default=REPO / "outputs" / "bench" / "quality.json")
+    parser.add_argument("--quick", action="store_true", help="headline figures only, no ablations")
+    parser.add_argument("--bootstrap", type=int, default=1000)
+    args = parser.parse_args(argv)
+
+    if not SERDIF.is_dir():
+        print(f"bench-quality skipped: the real coded interviews are not present ({SERDIF.relative_to(REPO.parent)} "
+              "beside the repository; only on development machines and CI)")
+        return 0
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.codebook import load_codebook
+    from pipeline.config import EmbedConfig, RunConfig
+    from pipeline.embed.factory import make_embedder
+    from pipeline.ingest import ingest_corpus
+    from pipeline.review.evaluate import MemoryCache, evaluate_gold, leave_one_document_out, prepare_gold
+    from pipeline.review.gold import load_gold
+
+    console = Console(width=max(Console().width, 150))
+    started = time.perf_counter()
+    ingested = ingest_corpus(SERDIF / "transcripts", languages=("en",))
+    transcripts = ingested.transcripts
+    codebook = load_codebook(SERDIF / "codebook_20220303_8.csv")
+    gold_sources = {}
+    for name in ("tags_dev.csv", "serdif_dev_taguette.sqlite3"):
+        g = load_gold(SERDIF / name, transcripts)
+        gold_sources[name] = {k: v for k, v in g.summary().items() if k not in ("documents",)}
+        gold_sources[name]["codes"] = len(g.codes)
+    gold = prepare_gold(load_gold(SERDIF / "tags_dev.csv", transcripts), codebook)
+    taguette = load_gold(SERDIF / "serdif_dev_taguette.sqlite3", transcripts)
+    same = {(s.transcript_id, s.start, s.end, s.codes) for s in taguette.spans} == {
+        (s.transcript_id, s.start, s.end, s.codes) for s in load_gold(SERDIF / "tags_dev.csv", transcripts).spans}
+
+    config = RunConfig(embed=EmbedConfig(runtime=args.runtime))
+    embedder = make_embedder(config.embed)
+    cache = MemoryCache()
+    common = dict(embedder=embedder, config=config, cache=cache, bootstrap=args.bootstrap)
+
+    results: dict[str, dict] = {}
+    reports = {}
+
+    def record(key: str, report) -> None:
+        reports[key] = report
+        results[key] = headline(report)
+        console.print(f"  {key}: kappa {report.overall['kappa']}, top-3 {report.overall['top3_recall']}",
+                      highlight=False)
+
+    console.print(f"serdif: {len(transcripts)} transcripts, {len(gold.spans)} coded segments located, "
+                  f"{len(codebook.codes)} codes; embedder {embedder.id}")
+    for level in ("segment", "excerpt"):
+        record(f"{level}/zero-shot prototype.v1",
+               evaluate_gold(transcripts, gold, codebook, level=level, mapper="prototype.v1", **common))
+        record(f"{level}/zero-shot learned.v1",
+               evaluate_gold(transcripts, gold, codebook, level=level, mapper="learned.v1", **common))
+        record(f"{level}/learning LOO learned.v1",
+               leave_one_document_out(transcripts, gold, codebook, level=level, **common))
+
+    ablations: dict[str, dict] = {}
+    if not args.quick:
+        quick = dict(common, bootstrap=0)
+
+        def ablate(key: str, report) -> None:
+            ablations[key] = headline(report)
+            console.print(f"  ablation {key}: kappa {report.overall['kappa']}, "
+                          f"top-3 {report.overall['top3_recall']}", highlight=False)
+
+        ablate("LOO plain logistic regression (text embedding only)",
+               leave_one_document_out(transcripts, gold, codebook, learner=PLAIN_LR, **quick))
+        ablate("LOO without question context",
+               leave_one_document_out(transcripts, gold, codebook, learner={"use_question": False}, **quick))
+        ablate("LOO without keyword (character n-gram) model",
+               leave_one_document_out(transcripts, gold, codebook, learner={"keyword_weight": 0.0}, **quick))
+        ablate("LOO classifier only (no zero-shot blend)",
+               leave_one_document_out(transcripts, gold, codebook, learner={"prior_strength": 0.0}, **quick))
+        ablate("LOO heavier zero-shot blend (prior_strength 5)",
+               leave_one_document_out(transcripts, gold, codebook, learner={"prior_strength": 5.0}, **quick))
+        ablate("zero-shot learned.v1 without question context",
+               evaluate_gold(transcripts, gold, codebook, mapper="learned.v1", learner={"use_question": False},
+                             **quick))
+        sentences = description_sentences_as_examples(codebook)
+        ablate("zero-shot prototype.v1, description sentences as examples",
+               evaluate_gold(transcripts, gold, sentences, mapper="prototype.v1", **quick))
+        ablate("zero-shot learned.v1, description sentences as examples",
+               evaluate_gold(transcripts, gold, sentences, mapper="learned.v1", **quick))
+        passage = RunConfig(embed=EmbedConfig(runtime=args.runtime, prompt="passage: "))
+        passage_common = dict(quick, embedder=make_embedder(passage.embed), config=passage)
+        ablate("zero-shot prototype.v1 with the 'passage: ' prompt",
+               evaluate_gold(transcripts, gold, codebook, mapper="prototype.v1", **passage_common))
+        ablate("zero-shot learned.v1 with the 'passage: ' prompt",
+               evaluate_gold(transcripts, gold, codebook, mapper="learned.v1", **passage_common))
+        ablate("LOO with the 'passage: ' prompt",
+               leave_one_document_out(transcripts, gold, codebook, **passage_common))
+
+    table = Table(title="serdif: machine vs human codes (kappa/alpha pooled over unit x code presence)")
+    for column in ("setting", "units", "kappa", "alpha [95% CI]", "macro-F1", "top-1", "top-3", "ECE"):
+        table.add_column(column, justify="left" if column == "setting" else "right")
+
+    def f(x) -> str:
+        return "–" if x is None else f"{x:.3f}"
+
+    for key, r in list(results.items()) + [(f"ablation: {k}", v) for k, v in ablations.items()]:
+        ci = r.get("alpha_ci")
+        table.add_row(key, str(r["units"]), f(r["kappa"]), f"{f(r['alpha'])} [{f(ci[0])}, {f(ci[1])}]" if ci
+                      else f(r["alpha"]), f(r["macro_f1"]), f(r["top1_accuracy"]), f(r["top3_recall"]), f(r["ece"]))
+    console.print(table)
+    for name, s in gold_sources.items():
+        console.print(f"gold {name}: {s['located']}/{s['segments_read']} segments located "
+                      f"({s['located_share']:.1%}), {s['codes']} codes", highlight=False)
+    console.print(f"Taguette offsets and tags_dev.csv give the same spans and codes: {same}")
+
+    loo = reports["segment/learning LOO learned.v1"]
+    out = {
+        "data": "serdif_dev (5 .odt transcripts, codebook_20220303_8.csv, tags_dev.csv)",
+        "embedder": embedder.id,
+        "gold": gold_sources,
+        "taguette_matches_csv": same,
+        "results": results,
+        "ablations": ablations,
+        "segment_loo_per_code": loo.per_code,
+        "segment_loo_by_document": loo.breakdown.get("document"),
+        "segment_loo_calibration": loo.calibration,
+        "targets": {"zero_shot_top3_recall": 0.6, "learning_kappa": 0.6},
+        "targets_met": {
+            "zero_shot_top3_recall": max(results["segment/zero-shot prototype.v1"]["top3_recall"] or 0,
+                                         results["segment/zero-shot learned.v1"]["top3_recall"] or 0) >= 0.6,
+            "learning_kappa": (results["segment/learning LOO learned.v1"]["kappa"] or 0) >= 0.6,
+        },
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    console.print(f"Written: {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,690 @@
+"""Machine-vs-human (and human-vs-human) agreement on coded interviews.
+
+**Units.** Agreement needs units both sides coded. Two granularities:
+
+* ``segment``: every located gold segment is a unit, the machine codes its text (with the
+  question it follows as context). It answers "given what a coder highlighted, does the
+  machine pick the coder's code?", and is how the benchmark reports.
+* ``excerpt``: our own excerpts (respondent speech, 1-4 sentences) of the documents the gold
+  covers are the units, as the review app shows them; an excerpt nobody coded is a unit
+  with no code.
+
+**Matching gold spans to units.** Excerpts and gold segments rarely share boundaries. A
+unit gets a gold span's codes when the span covers at least ``unit_cover`` (X, default
+50%) of the unit's characters, *or* at least ``gold_cover`` (Y, default 50%) of the span
+lies inside the unit. X catches a long gold segment over a short excerpt; Y catches a
+short gold phrase inside a long excerpt. Touching or barely overlapping spans give
+nothing. Gold spans that reach no unit are counted (``gold_spans_unmatched``).
+
+**Metrics.** Per code: precision, recall, F1 and Cohen's kappa of presence/absence,
+support (units with the code in gold). Overall: macro-F1 (mean over codes with support),
+micro-F1, Cohen's kappa and Krippendorff's alpha (nominal) pooled over unit × code
+presence with a bootstrap 95% interval over units (``pipeline.review.agreement``), top-1
+accuracy and top-3 recall over units with at least one gold code (is the highest-ranked
+code, or one of the three highest, among the gold codes), and calibration: a 10-bin
+reliability table over every unit × code confidence and its expected calibration error
+(ECE). The same figures per document, language and manifest attribute (city, role, ...).
+
+The machine's codes for a unit are its suggestions; at the segment level, where every
+unit carries a human code by construction, the top-ranked code is always included.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import InvalidInput
+from pipeline.records import Codebook, Excerpt, Transcript
+from pipeline.review.agreement import agreement, cohen_kappa
+from pipeline.review.gold import Gold, GoldSpan, check_codes, load_gold, with_parents
+
+UNIT_COVER = 0.5
+"""X: a gold span that covers at least this share of a unit's characters codes the unit."""
+GOLD_COVER = 0.5
+"""Y: so does a gold span of which at least this share lies inside the unit."""
+LEVELS = ("segment", "excerpt")
+MAPPERS = ("prototype.v1", "learned.v1")
+BINS = 10
+
+
+# --------------------------------------------------------------------------------------
+# Units and their gold codes
+# --------------------------------------------------------------------------------------
+
+
+def _question_before(transcript: Transcript, position: int) -> tuple[str | None, int, str, str | None]:
+    """The last interviewer turn before ``position``; and the turn index, speaker, language there."""
+    question, index, speaker, lang = None, 0, "", transcript.language
+    for turn in transcript.turns:
+        if turn.start > position:
+            break
+        if turn.role == "interviewer" and turn.end <= position:
+            question = turn.text
+        index, speaker, lang = turn.index, turn.speaker, turn.lang or transcript.language
+    return question, index, speaker, lang
+
+
+def segment_units(gold: Gold, transcripts: Sequence[Transcript]) -> list[Excerpt]:
+    """One unit per located gold span: its text, with the question it follows as context."""
+    from pipeline.segment import excerpt_id
+
+    by_id = {t.id: t for t in transcripts}
+    units = []
+    for span in gold.spans:
+        t = by_id[span.transcript_id]
+        question, index, speaker, lang = _question_before(t, span.start)
+        units.append(Excerpt(excerpt_id(t.id, span.start, span.end, span.text), t.id, span.start, span.end,
+                             span.text, index, speaker, lang, question, None))
+    # one unit per distinct span (two gold files may repeat one)
+    return list({u.id: u for u in units}.values())
+
+
+def excerpt_units(transcripts: Sequence[Transcript], config=None) -> list[Excerpt]:
+    from pipeline.config import SegmentConfig
+    from pipeline.segment import segment_transcript
+
+    return [e for t in transcripts for e in segment_transcript(t, config or SegmentConfig())]
+
+
+def gold_coding(units: Sequence[Excerpt], gold: Gold, *, unit_cover: float = UNIT_COVER,
+                gold_cover: float = GOLD_COVER) -> tuple[dict[str, frozenset[str]], int]:
+    """Each unit's gold codes (see the module docstring), and how many spans reached no unit."""
+    by_doc: dict[str, list[GoldSpan]] = {}
+    for s in gold.spans:
+        by_doc.setdefault(s.transcript_id, []).append(s)
+    reached: set[int] = set()
+    coding: dict[str, frozenset[str]] = {}
+    for u in units:
+        codes: set[str] = set()
+        for s in by_doc.get(u.transcript_id, ()):
+            if s.unit_id is not None:
+                hit = s.unit_id == u.id
+            else:
+                overlap = min(u.end, s.end) - max(u.start, s.start)
+                if overlap <= 0:
+                    continue
+                hit = (overlap >= unit_cover * max(u.end - u.start, 1)
+                       or overlap >= gold_cover * max(s.end - s.start, 1))
+            if hit:
+                codes |= s.codes
+                reached.add(id(s))
+        coding[u.id] = frozenset(codes)
+    unmatched = sum(1 for s in gold.spans if id(s) not in reached and s.codes)
+    return coding, unmatched
+
+
+# --------------------------------------------------------------------------------------
+# Metrics
+# --------------------------------------------------------------------------------------
+
+
+def presence_matrix(coding: Mapping[str, frozenset[str] | set[str]], units: Sequence[str],
+                    codes: Sequence[str]) -> np.ndarray:
+    index = {c: j for j, c in enumerate(codes)}
+    out = np.zeros((len(units), len(codes)), dtype=np.int8)
+    for i, u in enumerate(units):
+        for c in coding.get(u, ()):
+            if c in index:
+                out[i, index[c]] = 1
+    return out
+
+
+def precision_recall_f1(gold: np.ndarray, predicted: np.ndarray) -> tuple[float, float, float]:
+    """Of one 0/1 column; 0 where undefined (no predictions / no gold), as scikit-learn's ``zero_division=0``."""
+    tp = int((gold & predicted).sum())
+    fp = int(((1 - gold) & predicted).sum())
+    fn = int((gold & (1 - predicted)).sum())
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def top_k_hits(confidence: np.ndarray, gold: np.ndarray, k: int) -> np.ndarray:
+    """Per unit with at least one gold code: is one of its ``k`` highest-ranked codes a gold code?"""
+    has_gold = gold.sum(axis=1) > 0
+    if not has_gold.any():
+        return np.zeros(0, dtype=bool)
+    order = np.argsort(-confidence[has_gold], axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(gold[has_gold], order, axis=1).any(axis=1)
+
+
+def reliability(confidence: np.ndarray, truth: np.ndarray, bins: int = BINS) -> tuple[list[dict], float | None]:
+    """Reliability table (equal-width bins over [0, 1]) and expected calibration error.
+
+    ECE = sum over bins of (share of items in the bin) x |observed rate - mean confidence|.
+    The last bin includes 1.0.
+    """
+    p = np.asarray(confidence, dtype=float).ravel()
+    y = np.asarray(truth, dtype=float).ravel()
+    if len(p) == 0:
+        return [], None
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    table, ece = [], 0.0
+    for b in range(bins):
+        m = which == b
+        n = int(m.sum())
+        row = {"bin": f"{b / bins:.1f}-{(b + 1) / bins:.1f}", "count": n,
+               "mean_confidence": round(float(p[m].mean()), 4) if n else None,
+               "observed": round(float(y[m].mean()), 4) if n else None}
+        if n:
+            ece += n / len(p) * abs(float(y[m].mean()) - float(p[m].mean()))
+        table.append(row)
+    return table, round(ece, 4)
+
+
+def _r(x: float | None, digits: int = 4) -> float | None:
+    return None if x is None else round(float(x), digits)
+
+
+def score_units(
+    unit_ids: Sequence[str],
+    codes: Sequence[str],
+    gold: Mapping[str, frozenset[str]],
+    predicted: Mapping[str, frozenset[str]],
+    confidence: np.ndarray | None,
+    *,
+    bootstrap: int = 1000,
+    seed: int = 0,
+) -> tuple[dict, list[dict], dict]:
+    """``(overall, per_code, calibration)`` for one set of units.
+
+    ``confidence`` is ``(len(unit_ids), len(codes))``; without it (a human coder) there is
+    no ranking or calibration.
+    """
+    G = presence_matrix(gold, unit_ids, codes)
+    P = presence_matrix(predicted, unit_ids, codes)
+    agree = agreement(gold, predicted, codes=list(codes), units=list(unit_ids), bootstrap=bootstrap, seed=seed)
+    per_code = []
+    f1s = []
+    for j, code in enumerate(codes):
+        p, r, f = precision_recall_f1(G[:, j], P[:, j])
+        support = int(G[:, j].sum())
+        if support:
+            f1s.append(f)
+        per_code.append({"code": code, "precision": _r(p), "recall": _r(r), "f1": _r(f),
+                         "kappa": _r(cohen_kappa(G[:, j], P[:, j])), "support": support,
+                         "predicted": int(P[:, j].sum())})
+    tp = int((G & P).sum())
+    micro_p = tp / int(P.sum()) if P.sum() else 0.0
+    micro_r = tp / int(G.sum()) if G.sum() else 0.0
+    overall = {
+        "units": len(unit_ids),
+        "units_with_gold": int((G.sum(axis=1) > 0).sum()),
+        "kappa": agree.kappa,
+        "alpha": agree.alpha,
+        "alpha_ci": list(agree.alpha_ci) if agree.alpha_ci else None,
+        "macro_f1": _r(np.mean(f1s)) if f1s else None,
+        "micro_f1": _r(2 * micro_p * micro_r / (micro_p + micro_r)) if micro_p + micro_r else 0.0,
+        "top1_accuracy": None, "top3_recall": None, "ece": None,
+        "mean_codes_gold": _r(G.sum(axis=1).mean()) if len(G) else None,
+        "mean_codes_predicted": _r(P.sum(axis=1).mean()) if len(P) else None,
+    }
+    calibration: dict = {}
+    if confidence is not None and len(unit_ids):
+        top1, top3 = top_k_hits(confidence, G, 1), top_k_hits(confidence, G, 3)
+        overall["top1_accuracy"] = _r(top1.mean()) if len(top1) else None
+        overall["top3_recall"] = _r(top3.mean()) if len(top3) else None
+        table, ece = reliability(confidence, G)
+        overall["ece"] = ece
+        calibration = {"bins": table, "ece": ece, "over": "every unit x code confidence"}
+    return overall, per_code, calibration
+
+
+# --------------------------------------------------------------------------------------
+# Predictions
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """What a mapper said about units, row-aligned with ``unit_ids``."""
+
+    unit_ids: tuple[str, ...]
+    codes: tuple[str, ...]
+    confidence: np.ndarray
+    suggested: dict[str, frozenset[str]]
+
+
+class MemoryCache:
+    """An in-process ``VectorCache`` (evaluations embed the same texts many times)."""
+
+    def __init__(self) -> None:
+        self.vectors: dict[str, dict[str, np.ndarray]] = {}
+
+    def get_vectors(self, embedder_id: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        mine = self.vectors.get(embedder_id, {})
+        return {h: mine[h] for h in hashes if h in mine}
+
+    def put_vectors(self, embedder_id: str, vectors: dict[str, np.ndarray]) -> None:
+        self.vectors.setdefault(embedder_id, {}).update(vectors)
+
+
+def predict(
+    units: Sequence[Excerpt],
+    codebook: Codebook,
+    embedder,
+    *,
+    mapper: str = "learned.v1",
+    train: Sequence[tuple[Excerpt, frozenset[str]]] = (),
+    config=None,
+    cache=None,
+    force_top1: bool = False,
+    learner: Mapping | None = None,
+) -> Predictions:
+    """Code ``units`` with ``mapper``; ``learned.v1`` first learns from ``train`` (unit, gold codes).
+
+    ``learner``: keyword arguments for ``LearnedMapper`` (the benchmark's ablations).
+    """
+    from pipeline.config import MappingConfig
+    from pipeline.mapping.learned import LabelledExcerpt, LearnedMapper, embed_codebook, embed_excerpts
+    from pipeline.mapping.prototype import PrototypeMapper
+
+    mapping = config or MappingConfig()
+    codes = tuple(c.name for c in codebook.codes)
+    prototypes, proto_vectors = embed_codebook(embedder, codebook, cache)
+    if mapper == "prototype.v1":
+        if train:
+            raise InvalidInput("--mapper", "prototype.v1 does not learn; use learned.v1 with --learn-from")
+        from pipeline.embed.cache import embed_with_cache
+
+        vectors, _ = embed_with_cache(embedder, [u.text for u in units], cache)
+        codings = PrototypeMapper(mapping).fit(codebook, proto_vectors, prototypes).code(units, vectors)
+    elif mapper == "learned.v1":
+        examples = [LabelledExcerpt(u, frozenset(c)) for u, c in train]
+        train_vectors = embed_excerpts(embedder, [u for u, _ in train], cache) if train else None
+        model = LearnedMapper(mapping, **dict(learner or {}))
+        model.fit(codebook, proto_vectors, prototypes, examples, train_vectors)
+        codings = model.code(units, embed_excerpts(embedder, units, cache))
+    else:
+        raise InvalidInput("--mapper", f"unknown mapper {mapper!r}; use one of {', '.join(MAPPERS)}")
+    column = {c: j for j, c in enumerate(codes)}
+    confidence = np.zeros((len(units), len(codes)))
+    suggested = {}
+    for i, coding in enumerate(codings):
+        for s in coding.scores:
+            confidence[i, column[s.code]] = s.score
+        chosen = {s.code for s in coding.suggestions}
+        if force_top1 and len(codes):
+            chosen.add(codes[int(np.argmax(confidence[i]))])
+        suggested[coding.excerpt_id] = frozenset(chosen)
+    return Predictions(tuple(u.id for u in units), codes, confidence, suggested)
+
+
+# --------------------------------------------------------------------------------------
+# The report
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class EvalReport:
+    settings: dict
+    gold: dict
+    overall: dict
+    per_code: list[dict]
+    breakdown: dict[str, list[dict]]
+    calibration: dict
+    training: dict | None = None
+    warnings: list[str] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"settings": self.settings, "overall": self.overall, "per_code": self.per_code,
+                "breakdown": self.breakdown, "calibration": self.calibration, "gold": self.gold,
+                "training": self.training, "warnings": self.warnings, "timings_s": self.timings_s}
+
+
+def _attributes(unit: Excerpt, transcript: Transcript) -> dict[str, str]:
+    meta = transcript.meta
+    out = {"document": transcript.id, "language": unit.language or transcript.language or "unknown"}
+    for name in ("city", "country", "role"):
+        value = getattr(meta, name)
+        if value:
+            out[name] = value
+    for name, value in (meta.extra or {}).items():
+        if value:
+            out[name] = str(value)
+    return out
+
+
+def breakdown(units: Sequence[Excerpt], transcripts: Sequence[Transcript], gold: Mapping[str, frozenset[str]],
+              predictions: Predictions, *, bootstrap: int = 200) -> dict[str, list[dict]]:
+    """The overall figures per document, language and manifest attribute."""
+    by_id = {t.id: t for t in transcripts}
+    row_of = {u: i for i, u in enumerate(predictions.unit_ids)}
+    groups: dict[str, dict[str, list[str]]] = {}
+    for u in units:
+        for attribute, value in _attributes(u, by_id[u.transcript_id]).items():
+            groups.setdefault(attribute, {}).setdefault(value, []).append(u.id)
+    out: dict[str, list[dict]] = {}
+    for attribute, values in groups.items():
+        rows = []
+        for value, ids in sorted(values.items()):
+            conf = predictions.confidence[[row_of[i] for i in ids]]
+            overall, _, _ = score_units(ids, predictions.codes, gold, predictions.suggested, conf, bootstrap=bootstrap)
+            rows.append({"value": value, **{k: overall[k] for k in (
+                "units", "units_with_gold", "kappa", "alpha", "alpha_ci", "macro_f1", "top1_accuracy", "top3_recall",
+                "ece")}})
+        out[attribute] = rows
+    return out
+
+
+def report_for(units: Sequence[Excerpt], transcripts: Sequence[Transcript], gold: Gold,
+               coding: Mapping[str, frozenset[str]], predictions: Predictions, *, settings: dict,
+               unmatched: int, bootstrap: int = 1000, training: dict | None = None,
+               warnings: Sequence[str] = (), gold_summary: dict | None = None) -> EvalReport:
+    overall, per_code, calibration = score_units(predictions.unit_ids, predictions.codes, coding,
+                                                 predictions.suggested, predictions.confidence,
+                                                 bootstrap=bootstrap)
+    overall["gold_spans_unmatched"] = unmatched
+    warns = list(warnings)
+    summary = dict(gold_summary) if gold_summary is not None else gold.summary()
+    summary["spans_evaluated"] = len(gold.spans)
+    if summary["unlocated"]:
+        warns.append(f"{len(summary['unlocated'])} of {summary['segments_read']} gold segments could not be "
+                     f"located in the transcripts (listed under gold.unlocated)")
+    if summary["unknown_codes"]:
+        listing = ", ".join(f"{c!r} ({n})" for c, n in summary["unknown_codes"].items())
+        warns.append(f"gold codes not in the codebook were left out: {listing}")
+    if unmatched:
+        warns.append(f"{unmatched} gold spans reach no unit (e.g. interviewer speech at the excerpt level)")
+    return EvalReport(settings=settings, gold=summary, overall=overall, per_code=per_code,
+                      breakdown=breakdown(units, transcripts, coding, predictions,
+                                          bootstrap=min(bootstrap, 200)),
+                      calibration=calibration, training=training, warnings=warns)
+
+
+# --------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------
+
+
+def prepare_gold(gold: Gold, codebook: Codebook, *, on_unknown: str = "error") -> Gold:
+    return with_parents(check_codes(gold, codebook, on_unknown=on_unknown), codebook)
+
+
+def units_for(level: str, gold: Gold, transcripts: Sequence[Transcript], segment_config=None) -> list[Excerpt]:
+    if level == "segment":
+        return segment_units(gold, transcripts)
+    if level == "excerpt":
+        covered = gold.transcript_ids
+        return excerpt_units([t for t in transcripts if t.id in covered], segment_config)
+    raise InvalidInput("--level", f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
+
+
+def evaluate_gold(
+    transcripts: Sequence[Transcript],
+    gold: Gold,
+    codebook: Codebook,
+    *,
+    train_gold: Gold | None = None,
+    level: str = "segment",
+    mapper: str | None = None,
+    embedder=None,
+    config=None,
+    cache=None,
+    unit_cover: float = UNIT_COVER,
+    gold_cover: float = GOLD_COVER,
+    bootstrap: int = 1000,
+    warnings: Sequence[str] = (),
+    learner: Mapping | None = None,
+) -> EvalReport:
+    """Evaluate on ``gold`` (already checked against the codebook), learning from ``train_gold``
+    first when given; its documents are left out of the evaluation."""
+    from pipeline.config import RunConfig
+
+    config = config or RunConfig()
+    started = time.perf_counter()
+    mapper = mapper or ("learned.v1" if train_gold is not None else "prototype.v1")
+    if embedder is None:
+        from pipeline.embed.factory import make_embedder
+
+        embedder = make_embedder(config.embed)
+    cache = cache if cache is not None else MemoryCache()
+    train: list[tuple[Excerpt, frozenset[str]]] = []
+    training = None
+    summary = gold.summary()
+    if train_gold is not None:
+        held_out = train_gold.transcript_ids
+        gold = gold.without(held_out)
+        summary["excluded_documents"] = sorted(held_out)
+        if not gold.spans:
+            raise InvalidInput(gold.name, "every gold document is also a training document (--learn-from): "
+                                          "nothing is left to evaluate on")
+        train_units = units_for(level, train_gold, transcripts, config.segment)
+        train_coding, _ = gold_coding(train_units, train_gold, unit_cover=unit_cover, gold_cover=gold_cover)
+        train = [(u, train_coding[u.id]) for u in train_units]
+        training = {"source": train_gold.name, "documents": sorted(held_out), "examples": len(train),
+                    "examples_with_codes": sum(1 for _, c in train if c)}
+    units = units_for(level, gold, transcripts, config.segment)
+    if not units:
+        raise InvalidInput(gold.name, "no units to evaluate (no excerpt in the gold documents)")
+    coding, unmatched = gold_coding(units, gold, unit_cover=unit_cover, gold_cover=gold_cover)
+    predictions = predict(units, codebook, embedder, mapper=mapper, train=train, config=config.mapping,
+                          cache=cache, force_top1=(level == "segment"), learner=learner)
+    settings = _settings(level, mapper, embedder, codebook, config, unit_cover, gold_cover, bootstrap)
+    report = report_for(units, transcripts, gold, coding, predictions, settings=settings, unmatched=unmatched,
+                        bootstrap=bootstrap, training=training, warnings=warnings, gold_summary=summary)
+    report.timings_s["evaluate"] = round(time.perf_counter() - started, 2)
+    return report
+
+
+def leave_one_document_out(
+    transcripts: Sequence[Transcript],
+    gold: Gold,
+    codebook: Codebook,
+    *,
+    level: str = "segment",
+    embedder=None,
+    config=None,
+    cache=None,
+    unit_cover: float = UNIT_COVER,
+    gold_cover: float = GOLD_COVER,
+    bootstrap: int = 1000,
+    learner: Mapping | None = None,
+) -> EvalReport:
+    """Learn from every gold document but one, code that one; pool the held-out codings."""
+    from pipeline.config import RunConfig
+
+    config = config or RunConfig()
+    started = time.perf_counter()
+    if embedder is None:
+        from pipeline.embed.factory import make_embedder
+
+        embedder = make_embedder(config.embed)
+    cache = cache if cache is not None else MemoryCache()
+    documents = sorted(gold.transcript_ids)
+    if len(documents) < 2:
+        raise InvalidInput(gold.name, "leave-one-document-out needs gold on at least two documents")
+    all_units = units_for(level, gold, transcripts, config.segment)
+    coding, unmatched = gold_coding(all_units, gold, unit_cover=unit_cover, gold_cover=gold_cover)
+    rows, confidence, suggested, folds = [], [], {}, []
+    for doc in documents:
+        train = [(u, coding[u.id]) for u in all_units if u.transcript_id != doc]
+        test = [u for u in all_units if u.transcript_id == doc]
+        p = predict(test, codebook, embedder, mapper="learned.v1", train=train, config=config.mapping,
+                    cache=cache, force_top1=(level == "segment"), learner=learner)
+        rows += list(p.unit_ids)
+        confidence.append(p.confidence)
+        suggested.update(p.suggested)
+        folds.append({"held_out": doc, "train_examples": len(train), "test_units": len(test)})
+    predictions = Predictions(tuple(rows), tuple(c.name for c in codebook.codes), np.vstack(confidence), suggested)
+    order = {u: i for i, u in enumerate(rows)}
+    units = sorted(all_units, key=lambda u: order[u.id])
+    settings = _settings(level, "learned.v1", embedder, codebook, config, unit_cover, gold_cover, bootstrap)
+    settings["protocol"] = "leave one document out"
+    report = report_for(units, transcripts, gold, coding, predictions, settings=settings, unmatched=unmatched,
+                        bootstrap=bootstrap, training={"folds": folds})
+    report.timings_s["evaluate"] = round(time.perf_counter() - started, 2)
+    return report
+
+
+def _settings(level, mapper, embedder, codebook, config, unit_cover, gold_cover, bootstrap) -> dict:
+    return {"level": level, "mapper": mapper, "embedder": embedder.id, "codebook": codebook.id,
+            "codes": len(codebook.codes), "threshold": config.mapping.threshold,
+            "max_codes": config.mapping.max_codes, "unit_cover": unit_cover, "gold_cover": gold_cover,
+            "bootstrap": bootstrap, "calibration_bins": BINS}
+
+
+def evaluate(
+    corpus: str | Path,
+    gold: str | Path,
+    codebook: str | Path,
+    *,
+    learn_from: str | Path | None = None,
+    level: str = "segment",
+    mapper: str | None = None,
+    on_unknown: str = "error",
+    config: str | Path | None = None,
+    embedder=None,
+    cache=None,
+    unit_cover: float = UNIT_COVER,
+    gold_cover: float = GOLD_COVER,
+    bootstrap: int = 1000,
+) -> EvalReport:
+    """``qualflow eval`` as a function: ingest ``corpus``, load ``gold`` and ``codebook``,
+    code and compare. With ``learn_from``, learn from that gold's documents first and
+    evaluate on the others."""
+    from pipeline.codebook import load_codebook
+    from pipeline.config import load_config
+    from pipeline.ingest import ingest_corpus
+
+    if level not in LEVELS:
+        raise InvalidInput("--level", f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
+    if on_unknown not in ("error", "warn"):
+        raise ValueError(on_unknown)
+    run_config = load_config(Path(config) if config else None)
+    book = load_codebook(codebook)
+    ingested = ingest_corpus(Path(corpus), languages=run_config.ingest.languages)
+    if not ingested.transcripts:
+        raise InvalidInput(corpus, "no transcript could be read from the corpus folder")
+    warnings = [f"quarantined {q.file}: {q.reason}" for q in ingested.quarantined]
+    gold_data = prepare_gold(load_gold(gold, ingested.transcripts), book, on_unknown=on_unknown)
+    train_gold = None
+    if learn_from is not None:
+        train_gold = prepare_gold(load_gold(learn_from, ingested.transcripts), book, on_unknown=on_unknown)
+    report = evaluate_gold(ingested.transcripts, gold_data, book, train_gold=train_gold, level=level, mapper=mapper,
+                           embedder=embedder, config=run_config, cache=cache, unit_cover=unit_cover,
+                           gold_cover=gold_cover, bootstrap=bootstrap, warnings=warnings)
+    report.settings["corpus"] = Path(corpus).name
+    return report
+
+
+# --------------------------------------------------------------------------------------
+# Human vs human
+# --------------------------------------------------------------------------------------
+
+
+def human_agreement(store, coder_a: str, coder_b: str, *, run_id: str | None = None, codebook: Codebook | None = None,
+                    unit_cover: float = UNIT_COVER, gold_cover: float = GOLD_COVER,
+                    bootstrap: int = 1000) -> EvalReport:
+    """Agreement of two coders' decisions in the store, through the same matching and metrics.
+
+    Units: the excerpts both coders decided on; hand-coded spans reach excerpts by the
+    same overlap rule as gold. Coder A plays the part of gold, coder B of the machine.
+    """
+    from sqlalchemy import select
+
+    from pipeline.review.gold import decisions_gold
+    from pipeline.store import models as m
+
+    a = decisions_gold(store, coder_a, run_id=run_id)
+    b = decisions_gold(store, coder_b, run_id=run_id)
+    decided_a = {s.unit_id for s in a.spans if s.unit_id}
+    decided_b = {s.unit_id for s in b.spans if s.unit_id}
+    unit_ids = sorted(decided_a & decided_b)
+    if not unit_ids:
+        raise InvalidInput(f"{coder_a}, {coder_b}", "the two coders have no excerpt in common")
+    with store.session() as s:
+        rows = {r.id: r for r in s.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(unit_ids)))}
+    units = [Excerpt(r.id, r.transcript_id, r.start, r.end, r.text, r.turn_index, r.speaker, r.language,
+                     r.question, r.guide_section) for r in (rows[i] for i in unit_ids)]
+    coding_a, _ = gold_coding(units, a, unit_cover=unit_cover, gold_cover=gold_cover)
+    coding_b, _ = gold_coding(units, b, unit_cover=unit_cover, gold_cover=gold_cover)
+    codes = [c.name for c in codebook.codes] if codebook else sorted(a.codes | b.codes)
+    overall, per_code, _ = score_units(unit_ids, codes, coding_a, coding_b, None, bootstrap=bootstrap)
+    return EvalReport(settings={"coders": [coder_a, coder_b], "run": run_id, "unit_cover": unit_cover,
+                                "gold_cover": gold_cover, "bootstrap": bootstrap},
+                      gold=a.summary(), overall=overall, per_code=per_code, breakdown={}, calibration={})
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------
+
+
+def default_out_dir(root: Path = Path("outputs")) -> Path:
+    return root / f"eval-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}"
+
+
+def write_report(report: EvalReport, out_dir: Path) -> dict[str, Path]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / "eval.json", "html": out_dir / "eval.html"}
+    paths["json"].write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    paths["html"].write_text(render_html(report), encoding="utf-8")
+    return paths
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, float) for v in value):
+        return f"[{value[0]:.3f}, {value[1]:.3f}]"
+    return str(value)
+
+
+def _table(rows: Sequence[Mapping], columns: Sequence[str]) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{e(_fmt(r.get(c)))}</td>" for c in columns) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_html(report: EvalReport) -> str:
+    """A small self-contained page: no scripts, nothing loaded from anywhere, every value escaped."""
+    e = html.escape
+    overall_rows = [{"measure": k, "value": v} for k, v in report.overall.items()]
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>qualflow eval</title>",
+        "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}"
+        "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}td:first-child,th:first-child"
+        "{text-align:left}.warn{color:#a50}</style></head><body>",
+        "<h1>Agreement with human coders</h1>",
+        "<p>" + e(", ".join(f"{k}: {v}" for k, v in report.settings.items())) + "</p>",
+    ]
+    parts += [f"<p class='warn'>{e(w)}</p>" for w in report.warnings]
+    parts += ["<h2>Overall</h2>", _table(overall_rows, ["measure", "value"]),
+              "<h2>Per code</h2>",
+              _table(report.per_code, ["code", "support", "predicted", "precision", "recall", "f1", "kappa"])]
+    for attribute, rows in report.breakdown.items():
+        parts += [f"<h2>By {e(attribute)}</h2>",
+                  _table(rows, ["value", "units", "units_with_gold", "kappa", "alpha", "macro_f1",
+                                "top1_accuracy", "top3_recall", "ece"])]
+    if report.calibration:
+        parts += [f"<h2>Calibration (ECE {e(_fmt(report.calibration.get('ece')))})</h2>",
+                  _table(report.calibration["bins"], ["bin", "count", "mean_confidence", "observed"])]
+    unlocated = report.gold.get("unlocated") or []
+    if unlocated:
+        parts += ["<h2>Gold segments not located</h2>",
+                  _table(unlocated, ["document", "source", "why", "content"])]
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+__all__ = [
+    "EvalReport", "GOLD_COVER", "MemoryCache", "Predictions", "UNIT_COVER", "breakdown", "default_out_dir", "evaluate",
+    "evaluate_gold", "excerpt_units", "gold_coding", "human_agreement", "leave_one_document_out", "predict",
+    "precision_recall_f1", "prepare_gold", "reliability", "render_html", "score_units", "segment_units",
+    "top_k_hits", "write_report",
+]
