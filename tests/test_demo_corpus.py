@@ -32,18 +32,13 @@ LANGUAGES = {"it", "hu", "el", "nl", "en"}
 CITIES = {"Bologna": "Italy", "Budapest": "Hungary", "Thessaloniki": "Greece", "Kortrijk": "Belgium"}
 CITY_LANGUAGE = {"Bologna": "it", "Budapest": "hu", "Thessaloniki": "el", "Kortrijk": "nl"}
 BARRIERS = ("funding_calls", "trust", "regulation", "digital_divide")
-ALLOWED_TAGS = {
-    "funding_calls",
-    "funding_calls/reporting",
-    "trust",
-    "trust/parents",
-    "trust/institutions",
-    "trust/safety",
-    "regulation",
-    "regulation/collaboration_pacts",
-    "regulation/legal_status",
-    "digital_divide",
-}
+def _codebook_codes() -> set[str]:
+    from pipeline.codebook import default_codebook_path, load_codebook
+
+    return {code.name for code in load_codebook(default_codebook_path()).codes}
+
+
+ALLOWED_TAGS = _codebook_codes()  # gold tags are the shipped codebook's codes, nothing else
 SENTENCE_END = ".!?;…»”\")"
 ID_RE = re.compile(r"^(BO|BU|TH|KO|EN)-\d{2}$")
 LABEL_RE = re.compile(r"^([^:\n]{1,40}):[ \t]+(.*)$", re.S)

