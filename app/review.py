@@ -37,6 +37,7 @@ from app import audit
 from app.errors import BadRequest, Conflict, Forbidden
 from app.permissions import CurrentUser
 from pipeline.errors import NotFound
+from pipeline.review.priority import order_for_review
 from pipeline.store import models as m
 from pipeline.store.db import Store
 
@@ -54,7 +55,11 @@ def uncertainty_first(s: type[m.SuggestionRow] = m.SuggestionRow) -> tuple[Colum
 
 
 queue_order: Callable[[], tuple[ColumnElement, ...]] = uncertainty_first
-"""The queue's ORDER BY. Replace it (e.g. with a learned priority) in this one place."""
+"""The queue's ORDER BY: the tie-break under ``review_order``."""
+
+review_order: Callable[[list], list] = order_for_review
+"""The queue's order (rows with ``code`` and ``confidence``): uncertainty first, taking turns over
+codes (``pipeline.review.priority``). Replace it in this one place."""
 
 
 # -- decisions replayed ------------------------------------------------------------------------
@@ -212,16 +217,18 @@ def load_queue(store: Store, user: CurrentUser, run_id: str, filters: QueueFilte
                offset: int = 0, limit: int = 20) -> Queue:
     with store.session() as s:
         scope = scope_condition(s, run_id, user.id)
-        q = (select(m.SuggestionRow.id, m.SuggestionRow.excerpt_id, m.SuggestionRow.status, m.SuggestionRow.version)
+        q = (select(m.SuggestionRow.id, m.SuggestionRow.excerpt_id, m.SuggestionRow.status, m.SuggestionRow.version,
+                    m.SuggestionRow.code, m.SuggestionRow.confidence)
              .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
              .join(m.Transcript, m.Transcript.id == m.ExcerptRow.transcript_id)
              .where(m.SuggestionRow.run_id == run_id, scope, *filters.conditions())
              .order_by(*queue_order()))
-        rows = list(s.execute(q))
-        private = double_coded(s, run_id, {e for _, e, _, _ in rows})
+        # the SQL order is the tie-break; the review order takes turns over codes, most uncertain first
+        rows = review_order(list(s.execute(q)))
+        private = double_coded(s, run_id, {r.excerpt_id for r in rows})
         own, own_versions = _own_state(s, run_id, user.id, private)
         status, version = {}, {}
-        for sid, excerpt_id, row_status, row_version in rows:
+        for sid, excerpt_id, row_status, row_version, *_ in rows:
             if excerpt_id in private:
                 status[sid] = status_of(own.get(excerpt_id, []), sid)
                 version[sid] = own_versions.get(excerpt_id, 0)

@@ -1,9 +1,9 @@
 """The ``analyse_corpus`` Prefect flow: a thin sequence of tasks over ``pipeline.runner``.
 
 All logic lives in ``pipeline``; this module adds what Prefect is for: retries on I/O, work
-split into tasks that a parallel task runner can spread out (segmentation per transcript,
-embedding per batch of excerpts of similar length, coding per batch; topic modelling is one
-task), and a record of every run (in the Prefect UI when ``PREFECT_API_URL`` points at a
+split into tasks that a parallel task runner can spread out (segmentation per batch of
+transcripts, embedding per batch of excerpts of similar length, coding per batch; topic
+modelling is one task), and a record of every run (in the Prefect UI when ``PREFECT_API_URL`` points at a
 server). With ``dask_address`` the same flow runs as a subflow on ``DaskTaskRunner`` and the
 tasks execute on that Dask cluster's workers.
 """
@@ -43,8 +43,8 @@ def ingest_task(plan):
 
 
 @task(name="segment", **_TASK)
-def segment_task(transcript, linker, plan):
-    return runner.segment(transcript, linker, plan)
+def segment_task(transcripts, linker, plan):
+    return runner.segment(transcripts, linker, plan)
 
 
 @task(name="embed", retries=1, retry_condition_fn=_retry_on_io_only, **_TASK)
@@ -125,10 +125,12 @@ def _stages(plan) -> dict:
     progress.start("segment", len(ingested.transcripts))
     with Timer(plan, "segment"):
         linker = runner.guide_linker(ingested.guide)
+        size = plan.config.segment.task_batch
+        groups = [ingested.transcripts[i:i + size] for i in range(0, len(ingested.transcripts), size)]
         per_transcript = []
-        for future in segment_task.map(ingested.transcripts, unmapped(linker), unmapped(plan)):
-            per_transcript.append(future.result())
-            progress.advance("segment")
+        for group, future in zip(groups, segment_task.map(groups, unmapped(linker), unmapped(plan))):
+            per_transcript.extend(future.result())
+            progress.advance("segment", len(group))
         excerpts = [e for part in per_transcript for e in part]
         runner.save_excerpts(plan, excerpts)
     progress.finish("segment")

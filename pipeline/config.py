@@ -32,6 +32,9 @@ class SegmentConfig(_Section):
     """An excerpt grows sentence by sentence until it reaches about this length."""
     min_chars: int = Field(25, ge=1, le=500)
     """Shorter respondent speech ("yes", "mh") makes no excerpt of its own."""
+    task_batch: int = Field(16, ge=1, le=10_000)
+    """Transcripts per segmentation task: a task costs about 0.1 s of orchestration, segmenting
+    one transcript a few milliseconds, so one task per transcript would spend most time on Prefect."""
 
 
 class EmbedConfig(_Section):

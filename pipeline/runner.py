@@ -159,10 +159,11 @@ def guide_linker(guide: InterviewGuide | None):
     return GuideLinker(guide) if guide else None
 
 
-def segment(transcript: Transcript, linker, plan: RunPlan) -> list[Excerpt]:
+def segment(transcripts: Sequence[Transcript], linker, plan: RunPlan) -> list[list[Excerpt]]:
+    """Excerpts of each transcript of one batch, in order."""
     from pipeline.segment import segment_transcript
 
-    return segment_transcript(transcript, plan.config.segment, linker)
+    return [segment_transcript(t, plan.config.segment, linker) for t in transcripts]
 
 
 def save_excerpts(plan: RunPlan, excerpts: Sequence[Excerpt]) -> int:

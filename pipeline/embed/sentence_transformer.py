@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -26,6 +28,17 @@ def folder_fingerprint(path: Path) -> str:
     for f in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
         h.update(f"{f.name}:{f.stat().st_size}".encode())
     return h.hexdigest()[:10]
+
+
+def _folder_dimension(path: Path) -> int | None:
+    """The embedding size a sentence-transformers folder declares (its pooling module), if any."""
+    try:
+        modules = json.loads((path / "modules.json").read_text(encoding="utf-8"))
+        pooling = next(m for m in modules if m.get("type", "").endswith("Pooling"))
+        config = json.loads((path / pooling["path"] / "config.json").read_text(encoding="utf-8"))
+        return int(config["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, StopIteration, TypeError):
+        return None
 
 
 class SentenceTransformerEmbedder:
@@ -52,10 +65,22 @@ class SentenceTransformerEmbedder:
         short = "bf16" if dtype == "bfloat16" else "fp32"
         self.id = f"{label}/torch-{short}/{prompt.strip() or 'no-prompt'}/{folder_fingerprint(self.path)}@1"
         self._model = None
-        model = self._load()
-        self.dim = (getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)()
+        self._lock = threading.Lock()
+        self._dim: int | None = _folder_dimension(self.path)
+
+    @property
+    def dim(self) -> int:
+        """Read from the folder's pooling config, so that a run served from the cache never loads the model."""
+        if self._dim is None:
+            model = self._load()
+            self._dim = (getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)()
+        return self._dim
 
     def _load(self):
+        with self._lock:
+            return self._load_unlocked()
+
+    def _load_unlocked(self):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             import torch
@@ -74,8 +99,10 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         import torch
 
-        with torch.inference_mode():
-            vectors = self._load().encode(
+        # One inference at a time per model: the flow's tasks run in threads, and concurrent
+        # encodes on 2 cores only multiply activation memory and oversubscribe the CPU.
+        with self._lock, torch.inference_mode():
+            vectors = self._load_unlocked().encode(
                 [self.prompt + t for t in texts],
                 batch_size=self.batch_size,
                 normalize_embeddings=True,

@@ -57,18 +57,26 @@ def load(cache_dir: Path, key: str) -> tuple[TopicResult, Path | None] | None:
 
 
 def store(cache_dir: Path, key: str, result: TopicResult, model, embedder_id: str) -> Path | None:
-    """Write the entry atomically (temp folder, then rename); return the cached model folder."""
+    """Write the entry atomically (temp folder, then rename); return the cached model folder.
+
+    First writer wins: when two runs fit the same key at once, the second keeps the first's
+    entry (fits are deterministic, so they are the same) instead of deleting a folder the
+    first may be copying from.
+    """
     cache_dir.mkdir(parents=True, exist_ok=True)
     final = cache_dir / key
     tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=cache_dir))
     try:
-        save_topic_model(model, tmp / MODEL_DIR, embedder_id)
-        payload = {"topics": [asdict(t) for t in result.topics],
-                   "assignments": [asdict(a) for a in result.assignments], "params": result.params}
-        (tmp / RESULT_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
+        if not (final / RESULT_FILE).exists():
+            save_topic_model(model, tmp / MODEL_DIR, embedder_id)
+            payload = {"topics": [asdict(t) for t in result.topics],
+                       "assignments": [asdict(a) for a in result.assignments], "params": result.params}
+            (tmp / RESULT_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+            try:
+                os.replace(tmp, final)
+            except OSError:  # another run renamed its copy into place first
+                if not (final / RESULT_FILE).exists():
+                    raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     model_dir = final / MODEL_DIR

@@ -57,3 +57,18 @@ def test_fitted_model_is_saved_with_safetensors(tmp_path):
     folder = save_topic_model(model, tmp_path / "topic_model", "test-embedder@1")
     assert (folder / "topic_embeddings.safetensors").exists()
     assert not list(folder.glob("*.pkl")) and not list(folder.glob("*.pickle"))
+
+
+def test_topic_cache_keeps_the_first_entry_when_two_runs_store_the_same_key(tmp_path):
+    from pipeline.topics import cache
+
+    excerpts, vectors, _ = corpus(12)
+    result, model = fit_topics(excerpts, vectors)
+    first = cache.store(tmp_path, "k", result, model, "e@1")
+    marker = first / "kept.txt"
+    marker.write_text("first writer")
+    second = cache.store(tmp_path, "k", result, model, "e@1")
+    assert second == first and marker.exists()  # not deleted and rewritten under a reader's feet
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folders left
+    loaded, folder = cache.load(tmp_path, "k")
+    assert [a.topic_id for a in loaded.assignments] == [a.topic_id for a in result.assignments]
