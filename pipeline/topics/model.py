@@ -17,6 +17,7 @@ Everything is seeded, so the same embeddings give the same topics.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,8 @@ from pipeline.config import TopicsConfig
 from pipeline.records import Excerpt, Topic, TopicAssignment
 
 SMALL = 60
+TOKEN_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"
+"""Topic keywords: words of three letters or more, no digits."""
 FILLERS = {
     "eh", "ehm", "uhm", "mh", "mhm", "hmm", "yeah", "okay", "ok", "yes", "sì", "si", "cioè", "insomma", "allora",
     "tipo", "ecco", "beh", "boh", "igen", "hát", "szóval", "tehát", "nai", "ναι", "λοιπόν", "δηλαδή", "εεε", "ja",
@@ -42,6 +45,8 @@ def multilingual_stop_words() -> tuple[str, ...]:
     words: set[str] = set(FILLERS)
     for lang in ("it", "hu", "el", "nl", "en"):
         words |= {w.lower() for w in spacy.blank(lang).Defaults.stop_words}
+    # the vectorizer compares tokens, and stop words like "nient'" or "stb." tokenize differently
+    words |= {token for w in list(words) for token in re.findall(TOKEN_PATTERN, w)}
     return tuple(sorted(words))
 
 
@@ -106,7 +111,7 @@ def _build(n: int, config: TopicsConfig, kind: str):
         clusterer = KMeans(n_clusters=k, n_init=10, random_state=config.seed)
         params["k"] = k
     vectorizer = CountVectorizer(stop_words=list(multilingual_stop_words()), ngram_range=(1, 2), min_df=1,
-                                 token_pattern=r"(?u)\b[^\W\d_]{3,}\b")
+                                 token_pattern=TOKEN_PATTERN)
     return reducer, clusterer, vectorizer, ClassTfidfTransformer(reduce_frequent_words=True), params
 
 
