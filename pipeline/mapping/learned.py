@@ -28,7 +28,7 @@ import numpy as np
 
 from pipeline.config import MappingConfig
 from pipeline.embed.base import Embedder
-from pipeline.mapping.prototype import NONE, Prototype, PrototypeMapper, _sigmoid
+from pipeline.mapping.prototype import NONE, Prototype, PrototypeMapper, _primary, _sigmoid, centre_by_group
 from pipeline.records import CategoryScore, Codebook, Excerpt, ExcerptCoding, Suggestion
 
 
@@ -107,6 +107,7 @@ class LearnedMapper:
         zero_shot_temperature: float = 0.5,
         min_keyword_examples: int = 20,
         use_question: bool = True,
+        centre_languages: bool | None = None,
     ) -> None:
         self.config = config
         self.C = C
@@ -116,6 +117,7 @@ class LearnedMapper:
         self.zero_shot_temperature = zero_shot_temperature
         self.min_keyword_examples = min_keyword_examples
         self.use_question = use_question
+        self.centre_languages = centre_languages
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(
@@ -131,7 +133,7 @@ class LearnedMapper:
 
         self.codebook_ = codebook
         self.codes_ = [c.name for c in codebook.codes]
-        self.prototype_ = PrototypeMapper(self.config).fit(codebook, prototype_vectors, prototypes)
+        self.prototype_ = PrototypeMapper(self.config, centre_languages=self.centre_languages).fit(codebook, prototype_vectors, prototypes)
         self.n_positive_ = {c: 0 for c in self.codes_}
         self.classifiers_: dict[str, object] = {}
         self.keyword_classifiers_: dict[str, object] = {}
@@ -166,15 +168,32 @@ class LearnedMapper:
         return np.hstack([vectors.text, vectors.question]).astype(np.float32)
 
     # -- scoring ------------------------------------------------------------------------------
-    def zero_shot(self, vectors: ExcerptVectors) -> np.ndarray:
-        """``(n, codes)`` zero-shot confidences (see the module docstring)."""
+    def zero_shot(self, vectors: ExcerptVectors, languages: Sequence[str | None] | None = None) -> np.ndarray:
+        """``(n, codes)`` zero-shot confidences (see the module docstring).
+
+        ``languages`` (one per row): with ``centre_languages``, each view's vectors are
+        centred per language over the batch, and compared with the prototypes centred per
+        prototype language.
+        """
         n = len(vectors)
         if n == 0:
             return np.zeros((0, len(self.codes_)))
         standardised = np.zeros((n, len(self.codes_) + 1))
         views = (vectors.text, vectors.with_question) if self.use_question else (vectors.text,)
+        if languages is None:
+            centre = False
+        elif self.centre_languages is not None:
+            centre = self.centre_languages
+        else:
+            # The per-code standardisation below already removes what one language's texts
+            # share; centring adds to it only across languages (serdif, English only: top-3
+            # 0.49 -> 0.48 with centring, LOO kappa 0.59 -> 0.58; UDHR: see should_centre).
+            centre = len({_primary(lang) for lang in languages}) > 1 and self.prototype_.should_centre(languages)
         for view in views:
-            sim, _ = self.prototype_.similarities(view)
+            if centre:
+                sim, _ = self.prototype_.similarities(centre_by_group(view, list(languages)), centred=True)
+            else:
+                sim, _ = self.prototype_.similarities(view)
             for j, name in enumerate(self.codes_ + [NONE]):
                 s = sim[name].astype(float)
                 spread = s.std()
@@ -215,7 +234,7 @@ class LearnedMapper:
         return n / (n + self.prior_strength)
 
     def confidences(self, excerpts: Sequence[Excerpt], vectors: ExcerptVectors) -> np.ndarray:
-        zero_shot = self.zero_shot(vectors)
+        zero_shot = self.zero_shot(vectors, [e.language for e in excerpts])
         learned = self.classifier([e.text for e in excerpts], vectors)
         w = self.weights()
         return np.where(np.isnan(learned), zero_shot, w * np.nan_to_num(learned) + (1 - w) * zero_shot)

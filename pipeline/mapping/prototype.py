@@ -43,6 +43,39 @@ def codebook_prototypes(codebook: Codebook) -> list[Prototype]:
     return protos
 
 
+def centre_by_group(vectors: np.ndarray, groups: Sequence[str | None], *, min_group: int = 5) -> np.ndarray:
+    """Subtract each group's mean vector (over the rows given) and renormalise the rows.
+
+    With groups = languages this removes the offset that puts each language's texts in
+    their own region of the embedding space, so that cosines compare what texts say rather
+    than which language they say it in. A group with fewer than ``min_group`` rows has no
+    reliable mean of its own: it is centred with the mean of all rows. A row that becomes
+    (nearly) zero keeps its original direction.
+    """
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if len(vectors) == 0:
+        return vectors.copy()
+    keys = ["" if g is None else str(g) for g in groups]
+    if len(keys) != len(vectors):
+        raise ValueError("one group per row is needed")
+    overall = vectors.mean(axis=0)
+    out = np.empty_like(vectors)
+    for key in set(keys):
+        rows = np.flatnonzero([k == key for k in keys])
+        mean = vectors[rows].mean(axis=0) if len(rows) >= min_group else overall
+        out[rows] = vectors[rows] - mean
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    degenerate = norms[:, 0] < 1e-6
+    out[degenerate] = vectors[degenerate]
+    norms[degenerate] = np.linalg.norm(vectors[degenerate], axis=1, keepdims=True) if degenerate.any() else 1.0
+    return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _primary(lang: str | None) -> str:
+    """``"en-GB"`` -> ``"en"``; no language -> ``""``."""
+    return (lang or "").replace("_", "-").split("-")[0].lower()
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -52,14 +85,21 @@ class PrototypeMapper:
 
     id = "prototype.v1"
 
-    def __init__(self, config: MappingConfig = MappingConfig()) -> None:
+    def __init__(self, config: MappingConfig = MappingConfig(), *, centre_languages: bool | None = None) -> None:
         self.config = config
+        self.centre_languages = centre_languages
+        """``True``/``False``: always/never centre excerpts per language (and prototypes per
+        prototype language) before comparing them; ``None`` (default): centre when some
+        excerpt's language has no example phrase in the codebook (see ``should_centre``)."""
 
     def fit(self, codebook: Codebook, prototype_vectors: np.ndarray, prototypes: Sequence[Prototype]) -> "PrototypeMapper":
         self.codebook_ = codebook
         self.prototypes_ = list(prototypes)
         self.vectors_ = np.asarray(prototype_vectors, dtype=np.float32)
+        # prototypes centred per language of the prototype (definitions form their own group)
+        self.centred_vectors_ = centre_by_group(self.vectors_, [p.lang for p in self.prototypes_], min_group=2)
         self.codes_ = [c.name for c in codebook.codes]
+        self.example_languages_ = {_primary(p.lang) for p in self.prototypes_ if p.lang and p.code != NONE}
         self.members_ = {
             name: np.flatnonzero([p.code == name for p in self.prototypes_]) for name in self.codes_ + [NONE]
         }
@@ -70,7 +110,26 @@ class PrototypeMapper:
         }
         return self
 
-    def similarities(self, embeddings: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    def should_centre(self, languages: Sequence[str | None]) -> bool:
+        """Whether a batch in these languages is compared after centring (see ``__init__``).
+
+        Where the codebook has examples in an excerpt's language, the nearest example per
+        language already sets languages on an equal footing (centring then costs: demo
+        corpus kappa 0.62 -> 0.57). Where it has none (a CSV codebook of one-sentence
+        descriptions, or English-only examples for Greek text), each language's offset in
+        the embedding space, and the corpus's own common direction, bias every cosine:
+        centring raised serdif top-3 recall 0.39 -> 0.44 and UDHR agreement with English.
+        """
+        if self.centre_languages is not None:
+            return self.centre_languages
+        return any(_primary(lang) not in self.example_languages_ for lang in languages)
+
+    def centred(self, excerpts: Sequence[Excerpt], embeddings: np.ndarray) -> np.ndarray:
+        """The excerpts' vectors centred per language over the batch (see ``centre_by_group``)."""
+        return centre_by_group(embeddings, [e.language for e in excerpts])
+
+    def similarities(self, embeddings: np.ndarray, *, centred: bool = False
+                     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Per code: its similarity to each excerpt, and the index of the nearest prototype.
 
         A code's similarity is the mean, over the ``k`` languages (the definition counts as one)
@@ -79,7 +138,7 @@ class PrototypeMapper:
         attract each other whatever they say. On the demo corpus's gold codes this raised
         kappa from 0.58 (mean of the top-k examples pooled) to 0.61 and evened out languages.
         """
-        sims = embeddings @ self.vectors_.T
+        sims = embeddings @ (self.centred_vectors_ if centred else self.vectors_).T
         k = self.config.top_k_examples
         mean_top, nearest = {}, {}
         for name, groups in self.groups_.items():
@@ -106,7 +165,10 @@ class PrototypeMapper:
     def code(self, excerpts: Sequence[Excerpt], embeddings: np.ndarray) -> list[ExcerptCoding]:
         if len(excerpts) == 0:
             return []
-        sim, nearest = self.similarities(embeddings)
+        if self.should_centre([e.language for e in excerpts]):
+            sim, nearest = self.similarities(self.centred(excerpts, embeddings), centred=True)
+        else:
+            sim, nearest = self.similarities(embeddings)
         top_level = [c.name for c in self.codebook_.top_level]
         conf = self._confidences(top_level, sim)
         children: dict[str, list[str]] = {}

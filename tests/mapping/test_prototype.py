@@ -84,3 +84,114 @@ def test_topics_map_to_categories_or_are_emergent():
     t0, t1 = map_topics(topics, assignments, codings, BOOK)
     assert t0.codes == ("funding",) and not t0.emergent and t0.code_scores["funding"] == 1.0
     assert t1.codes == () and t1.emergent
+
+
+# -- language centring -----------------------------------------------------------------------
+
+
+def test_centre_by_group_removes_each_groups_mean_and_keeps_unit_rows():
+    from pipeline.mapping.prototype import centre_by_group
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(6, 8)) + 3 * np.eye(8)[0]
+    b = rng.normal(size=(5, 8)) + 3 * np.eye(8)[1]
+    small = rng.normal(size=(2, 8))
+    vectors = np.vstack([a, b, small]).astype(np.float32)
+    groups = ["it"] * 6 + ["hu"] * 5 + ["el"] * 2
+    out = centre_by_group(vectors, groups, min_group=5)
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+    # a group's offset is gone: its rows no longer share the direction they were shifted along
+    assert abs(out[:6, 0].mean()) < 0.2 and abs(out[6:11, 1].mean()) < 0.2
+    expected_it = (a - a.mean(axis=0)) / np.linalg.norm(a - a.mean(axis=0), axis=1, keepdims=True)
+    assert np.allclose(out[:6], expected_it, atol=1e-5)
+    # too small a group is centred with the mean over every row, not its own (which would erase it)
+    expected_el = small - vectors.mean(axis=0)
+    assert np.allclose(out[11:], expected_el / np.linalg.norm(expected_el, axis=1, keepdims=True), atol=1e-5)
+    with pytest.raises(ValueError):
+        centre_by_group(vectors, groups[:-1])
+    assert centre_by_group(np.zeros((0, 8), np.float32), []).shape == (0, 8)
+
+
+def _language_offset_case(strength: float = 2.0):
+    """English prototypes; Italian excerpts carry a language direction (axis 5) that the
+    'trust' prototypes happen to share a little, so uncentred every Italian excerpt
+    looks like trust."""
+    protos = codebook_prototypes(BOOK)
+    vectors = []
+    for p in protos:
+        axis = AXES[p.code]
+        extra = [(5, 1.0)] if p.code == "trust" else [(1, 0.8)] if p.code.startswith("trust/") else []
+        vectors.append(unit((axis, 1.0), *extra))
+    italian = [Excerpt(f"i{i}", "t", 0, 1, "x", 0, "R", "it", None, None) for i in range(6)]
+    topics = [0, 0, 0, 1, 1, 1]  # funding, funding, funding, trust, trust, trust
+    rows = np.stack([unit((axis, 1.0), (5, strength)) for axis in topics])
+    return protos, np.stack(vectors), italian, rows, ["funding" if t == 0 else "trust" for t in topics]
+
+
+def test_centring_languages_removes_the_language_direction():
+    protos, proto_vectors, italian, rows, truth = _language_offset_case()
+    plain = PrototypeMapper(MappingConfig(), centre_languages=False).fit(BOOK, proto_vectors, protos)
+    centred = PrototypeMapper(MappingConfig(), centre_languages=True).fit(BOOK, proto_vectors, protos)
+
+    def top(codings):
+        return [max((s for s in c.scores if "/" not in s.code), key=lambda s: s.score).code for c in codings]
+
+    assert top(plain.code(italian, rows)) == ["trust"] * 6  # the language, not the content, decides
+    assert top(centred.code(italian, rows)) == truth
+
+
+def test_learned_zero_shot_can_centre_languages_too():
+    """Per-code standardisation over a mixed batch does not remove a language's offset; centring does."""
+    from pipeline.mapping.learned import ExcerptVectors, LearnedMapper
+
+    protos, proto_vectors, italian, rows, truth = _language_offset_case(strength=3.0)
+    english = [Excerpt(f"e{i}", "t", 0, 1, "x", 0, "R", "en", None, None) for i in range(6)]
+    english_rows = np.stack([unit((0 if t == "funding" else 1, 1.0)) for t in truth])
+    batch = np.vstack([english_rows, rows])
+    languages = [e.language for e in english + italian]
+    vectors = ExcerptVectors(batch, np.zeros_like(batch), batch)
+    codes = [c.name for c in BOOK.codes]
+
+    def top(centre):
+        mapper = LearnedMapper(MappingConfig(), centre_languages=centre).fit(BOOK, proto_vectors, protos)
+        return [codes[j] for j in mapper.zero_shot(vectors, languages).argmax(axis=1)]
+
+    assert top(False)[6:] != truth
+    assert top(True) == truth + truth
+
+
+def test_centring_is_automatic_where_the_codebook_has_no_example_in_the_excerpts_language():
+    protos, proto_vectors, italian, rows, truth = _language_offset_case()
+    auto = PrototypeMapper(MappingConfig()).fit(BOOK, proto_vectors, protos)
+    assert auto.should_centre(["it", "en"]) and auto.should_centre([None])
+    assert not auto.should_centre(["en", "en-GB", "EN"])
+    assert [max((s for s in c.scores if "/" not in s.code), key=lambda s: s.score).code
+            for c in auto.code(italian, rows)] == truth
+    assert PrototypeMapper(MappingConfig(), centre_languages=False).fit(
+        BOOK, proto_vectors, protos).should_centre(["it"]) is False
+    # English excerpts against English examples: compared as they are
+    english = [Excerpt(f"e{i}", "t", 0, 1, "x", 0, "R", "en", None, None) for i in range(3)]
+    vectors = np.stack([unit((0, 1.0)), unit((4, 1.0)), unit((1, 1.0), (2, 0.9))])
+    assert [[s.code for s in c.suggestions] for c in auto.code(english, vectors)] == [
+        [s.code for s in c.suggestions] for c in fitted().code(english, vectors)]
+
+
+def test_learned_zero_shot_centres_automatically_only_across_languages():
+    from pipeline.mapping.learned import ExcerptVectors, LearnedMapper
+
+    protos, proto_vectors, italian, rows, truth = _language_offset_case(strength=3.0)
+    english = [Excerpt(f"e{i}", "t", 0, 1, "x", 0, "R", "en", None, None) for i in range(6)]
+    english_rows = np.stack([unit((0 if t == "funding" else 1, 1.0)) for t in truth])
+    batch = np.vstack([english_rows, rows])
+    vectors = ExcerptVectors(batch, np.zeros_like(batch), batch)
+    codes = [c.name for c in BOOK.codes]
+    auto = LearnedMapper(MappingConfig()).fit(BOOK, proto_vectors, protos)
+    forced = LearnedMapper(MappingConfig(), centre_languages=True).fit(BOOK, proto_vectors, protos)
+    mixed = [e.language for e in english + italian]
+    assert np.allclose(auto.zero_shot(vectors, mixed), forced.zero_shot(vectors, mixed))
+    # one language only: per-code standardisation does the work, nothing is centred
+    only_italian = vectors.take(range(6, 12))
+    plain = LearnedMapper(MappingConfig(), centre_languages=False).fit(BOOK, proto_vectors, protos)
+    assert np.allclose(auto.zero_shot(only_italian, ["it"] * 6), plain.zero_shot(only_italian, ["it"] * 6))
+    assert not np.allclose(auto.zero_shot(only_italian, ["it"] * 6), forced.zero_shot(only_italian, ["it"] * 6))
+    assert [codes[j] for j in auto.zero_shot(vectors, mixed).argmax(axis=1)] == truth + truth
