@@ -43,7 +43,7 @@ import numpy as np
 
 from pipeline.errors import InvalidInput
 from pipeline.records import Codebook, Excerpt, Transcript
-from pipeline.review.agreement import agreement, cohen_kappa
+from pipeline.review.agreement import agreement, cohen_kappa, presence
 from pipeline.review.gold import Gold, GoldSpan, check_codes, load_gold, with_parents
 
 UNIT_COVER = 0.5
@@ -126,17 +126,6 @@ def gold_coding(units: Sequence[Excerpt], gold: Gold, *, unit_cover: float = UNI
 # --------------------------------------------------------------------------------------
 
 
-def presence_matrix(coding: Mapping[str, frozenset[str] | set[str]], units: Sequence[str],
-                    codes: Sequence[str]) -> np.ndarray:
-    index = {c: j for j, c in enumerate(codes)}
-    out = np.zeros((len(units), len(codes)), dtype=np.int8)
-    for i, u in enumerate(units):
-        for c in coding.get(u, ()):
-            if c in index:
-                out[i, index[c]] = 1
-    return out
-
-
 def precision_recall_f1(gold: np.ndarray, predicted: np.ndarray) -> tuple[float, float, float]:
     """Of one 0/1 column; 0 where undefined (no predictions / no gold), as scikit-learn's ``zero_division=0``."""
     tp = int((gold & predicted).sum())
@@ -200,8 +189,8 @@ def score_units(
     ``confidence`` is ``(len(unit_ids), len(codes))``; without it (a human coder) there is
     no ranking or calibration.
     """
-    G = presence_matrix(gold, unit_ids, codes)
-    P = presence_matrix(predicted, unit_ids, codes)
+    G = presence(gold, unit_ids, codes)
+    P = presence(predicted, unit_ids, codes)
     agree = agreement(gold, predicted, codes=list(codes), units=list(unit_ids), bootstrap=bootstrap, seed=seed)
     per_code = []
     f1s = []
