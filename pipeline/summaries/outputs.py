@@ -132,9 +132,14 @@ def write_run_outputs(
         "languages": sorted({e.language for e in excerpts if e.language}),
         "cities": cities,
     }
+    map_vectors = vectors
+    if plan.config.topics.center_languages:  # the space the topics were fitted in
+        from pipeline.topics.model import center_by_language
+
+        map_vectors = center_by_language(vectors, [e.language for e in excerpts])
     (out / "report.html").write_text(
         render_report(run_id=plan.run_id, summaries=summaries, codebook=plan.codebook, topics=topics,
-                      vectors=vectors, topic_ids=[topic_of.get(e.id, -1) for e in excerpts],
+                      vectors=map_vectors, topic_ids=[topic_of.get(e.id, -1) for e in excerpts],
                       texts=[e.text for e in excerpts], quarantined=quarantined, counts=counts,
                       timings=plan.timings),
         encoding="utf-8",

@@ -28,6 +28,9 @@ from pipeline.config import TopicsConfig
 from pipeline.records import Topic, TopicAssignment
 from pipeline.topics.model import TopicResult, save_topic_model
 
+FIT_VERSION = 2
+"""Bump when fitting changes what it returns for the same inputs (2: multilingual keywords),
+so that no cached fit made by older code is served again."""
 MODEL_DIR = "topic_model"
 RESULT_FILE = "result.json"
 EXTEND_MIN_SHARE = 0.8
@@ -35,6 +38,7 @@ EXTEND_MIN_SHARE = 0.8
 
 def cache_key(embedder_id: str, config: TopicsConfig, excerpt_ids: Sequence[str]) -> str:
     h = hashlib.sha256()
+    h.update(f"fit-v{FIT_VERSION}".encode())
     h.update(embedder_id.encode())
     h.update(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode())
     for i in excerpt_ids:

@@ -119,9 +119,12 @@ def _fit(docs: list[str], embeddings: np.ndarray, config: TopicsConfig, kind: st
     from bertopic import BERTopic
 
     reducer, clusterer, vectorizer, ctfidf, params = _build(len(docs), config, kind)
+    # language="multilingual": with BERTopic's default ("english") every non-ASCII character is
+    # deleted before the keywords are computed: no Greek keywords at all, "világos" -> "vilgos".
+    # (With precomputed embeddings and no embedding model, the language loads no model.)
     model = BERTopic(umap_model=reducer, hdbscan_model=clusterer, vectorizer_model=vectorizer,
                      ctfidf_model=ctfidf, top_n_words=config.top_n_words, calculate_probabilities=False,
-                     verbose=False)
+                     language="multilingual", verbose=False)
     labels = model.fit_transform(docs, embeddings=embeddings)[0]
     if kind == "hdbscan" and -1 in labels and len(set(labels)) > 1:
         labels = model.reduce_outliers(docs, labels, strategy="embeddings", embeddings=embeddings)

@@ -72,3 +72,16 @@ def test_topic_cache_keeps_the_first_entry_when_two_runs_store_the_same_key(tmp_
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folders left
     loaded, folder = cache.load(tmp_path, "k")
     assert [a.topic_id for a in loaded.assignments] == [a.topic_id for a in result.assignments]
+
+
+def test_keywords_keep_greek_and_accented_letters():
+    rng = np.random.default_rng(3)
+    words = ["εμπιστοσύνη γονείς παιδιά", "világos szabályok önkormányzat", "perché bambini comune", "één ouders stad"]
+    centres = rng.normal(size=(4, 32))
+    labels = np.repeat(np.arange(4), 20)
+    vectors = centres[labels] + 0.2 * rng.normal(size=(80, 32))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    excerpts = [Excerpt(f"e{i}", "t", 0, 1, words[l], 0, "R", None, None, None) for i, l in enumerate(labels)]
+    result, _ = fit_topics(excerpts, vectors)
+    keywords = {k for t in result.topics for k in t.keywords}
+    assert {"εμπιστοσύνη", "világos", "önkormányzat", "bambini"} <= keywords
