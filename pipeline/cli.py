@@ -92,18 +92,11 @@ def run(
 def _print_summary(console, result: dict) -> None:
     from rich.table import Table
 
+    from pipeline.summaries.outputs import codes_per_city
+
     out = Path(result["output_dir"])
     run_json = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    rows: dict[str, dict[str, int]] = {}
-    import csv
-
-    with open(out / "coded_excerpts.csv", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            city = rows.setdefault(row["city"] or "unknown", {"excerpts": 0})
-            city["excerpts"] += 1
-            for code in filter(None, row["suggested_codes"].split(";")):
-                if "/" not in code:
-                    city[code] = city.get(code, 0) + 1
+    rows = codes_per_city(out)
     codes = sorted({k for r in rows.values() for k in r if k != "excerpts"})
     table = Table(title=f"Run {result['run_id']}: excerpts with a suggested code, by city")
     table.add_column("city")

@@ -288,6 +288,7 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
     from sqlalchemy import select
 
     from pipeline.store import models as m
+    from pipeline.store.repository import excerpts_by_id
 
     with store.session() as s:
         q = select(m.Decision).order_by(m.Decision.id)
@@ -295,10 +296,7 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
             q = q.where(m.Decision.excerpt_id.in_(list(excerpt_ids)))
         decisions = list(s.scalars(q))
         ids = sorted({d.excerpt_id for d in decisions})
-        rows = {}
-        for i in range(0, len(ids), 500):
-            for r in s.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(ids[i:i + 500]))):
-                rows[r.id] = r
+        rows = excerpts_by_id(s, ids)
         rejected: dict[str, set[str]] = {}
         for i in range(0, len(ids), 500):
             for sg in s.scalars(select(m.SuggestionRow).where(
@@ -349,7 +347,7 @@ def resuggest(store, run_id: str, *, embedder: Embedder | None = None) -> int:
     from pipeline.embed.factory import make_embedder
     from pipeline.errors import NotFound
     from pipeline.store import models as m
-    from pipeline.store.repository import Repository
+    from pipeline.store.repository import Repository, excerpts_by_id
 
     with store.session() as s:
         run = s.get(m.Run, run_id)
@@ -362,10 +360,7 @@ def resuggest(store, run_id: str, *, embedder: Embedder | None = None) -> int:
         open_rows = list(s.scalars(select(m.SuggestionRow).where(
             m.SuggestionRow.run_id == run_id, m.SuggestionRow.status == "suggested")))
         seen = [r.excerpt_id for r in s.scalars(select(m.RunExcerpt).where(m.RunExcerpt.run_id == run_id))]
-        excerpt_rows = {}
-        for i in range(0, len(seen), 500):
-            for r in s.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(seen[i:i + 500]))):
-                excerpt_rows[r.id] = r
+        excerpt_rows = excerpts_by_id(s, seen)
     if not open_rows:
         return 0
     embedder = embedder or make_embedder(config.embed)

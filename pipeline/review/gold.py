@@ -591,6 +591,7 @@ def decisions_gold(store, username: str, *, run_id: str | None = None,
     from sqlalchemy import select
 
     from pipeline.store import models as m
+    from pipeline.store.repository import excerpts_by_id
 
     with store.session() as s:
         user = s.scalars(select(m.User).where(m.User.username == username)).first()
@@ -605,10 +606,7 @@ def decisions_gold(store, username: str, *, run_id: str | None = None,
             q = q.where(m.Decision.source.in_(list(sources)))
         decisions = list(s.scalars(q))
         excerpt_ids = sorted({d.excerpt_id for d in decisions})
-        excerpts = {}
-        for i in range(0, len(excerpt_ids), 500):
-            for row in s.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(excerpt_ids[i:i + 500]))):
-                excerpts[row.id] = row
+        excerpts = excerpts_by_id(s, excerpt_ids)
         texts: dict[str, str] = {}
         for tid in {e.transcript_id for e in excerpts.values()}:
             texts[tid] = s.get(m.Transcript, tid).text

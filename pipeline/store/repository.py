@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import socket
 from datetime import datetime, timezone
@@ -23,6 +22,14 @@ _CHUNK = 500  # rows per IN (...) query: well under SQLite's variable limit
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def excerpts_by_id(session: Session, ids: Iterable[str]) -> dict[str, m.ExcerptRow]:
+    """Stored excerpts by id, fetched in chunks (SQLite limits the variables of one query)."""
+    found: dict[str, m.ExcerptRow] = {}
+    for part in _chunks(sorted(set(ids))):
+        found.update((row.id, row) for row in session.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(part))))
+    return found
 
 
 def insert_ignoring_duplicates(session: Session, model, rows: Sequence[dict]) -> int:
@@ -225,6 +232,3 @@ class Repository:
             )
             s.add_all(m.QuarantineRow(run_id=run_id, file=q.file, reason=q.reason) for q in quarantined)
 
-
-def as_dict(record) -> dict:
-    return dataclasses.asdict(record)

@@ -181,17 +181,24 @@ def _redact(url: str | None) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", database_url(url))
 
 
-def run_summary_markdown(output_dir: Path) -> str:
-    """A short Markdown summary of a finished run (for the Prefect UI's run artifact)."""
-    run = json.loads((Path(output_dir) / "run.json").read_text(encoding="utf-8"))
+def codes_per_city(output_dir: Path) -> dict[str, dict[str, int]]:
+    """Per city: its number of excerpts and how many carry each top-level suggested code."""
     per_city: dict[str, dict[str, int]] = {}
     with open(Path(output_dir) / "coded_excerpts.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             city = per_city.setdefault(row["city"] or "unknown", {"excerpts": 0})
             city["excerpts"] += 1
             for code in filter(None, row["suggested_codes"].split(";")):
-                city[code] = city.get(code, 0) + 1
-    codes = sorted({c for counts in per_city.values() for c in counts if c != "excerpts" and "/" not in c})
+                if "/" not in code:
+                    city[code] = city.get(code, 0) + 1
+    return per_city
+
+
+def run_summary_markdown(output_dir: Path) -> str:
+    """A short Markdown summary of a finished run (for the Prefect UI's run artifact)."""
+    run = json.loads((Path(output_dir) / "run.json").read_text(encoding="utf-8"))
+    per_city = codes_per_city(output_dir)
+    codes = sorted({c for counts in per_city.values() for c in counts if c != "excerpts"})
     c = run["counts"]
     lines = [f"# qualflow run `{run['run_id']}`", "",
              f"{c['transcripts']} transcripts, {c['excerpts']} excerpts ({c['excerpts_with_suggestions']} with a "
