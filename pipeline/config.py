@@ -74,6 +74,10 @@ class MappingConfig(_Section):
     temperature: float = Field(0.02, gt=0, le=1)
     """Softmax temperature over cosine similarities (cosines of e5 live in a narrow band)."""
     top_k_examples: int = Field(3, ge=1, le=20)
+    """A code's similarity is the mean over the ``top_k_examples`` languages closest to the excerpt."""
+    nearest_examples: int = Field(2, ge=1, le=20)
+    """... of the mean over the ``nearest_examples`` closest examples in each language (the
+    code's definition counts as an example in every language)."""
     task_batch: int = Field(1000, ge=1, le=1_000_000)
     """Excerpts per mapping task."""
     topic_threshold: float = Field(0.25, ge=0, le=1)

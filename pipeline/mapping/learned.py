@@ -11,7 +11,11 @@
 * a **zero-shot** score from the codebook (label, definition, examples): the similarity of
   the excerpt, alone and with its question, to each code's prototypes, standardised per code
   over the excerpts being coded (codes whose wording happens to sit close to everything
-  stop winning everywhere), and turned into a confidence by its margin over the best rival.
+  stop winning everywhere; per language too when languages are centred, so a language whose
+  cosines to the codebook run lower is not coded differently), then **self-trained**: a
+  classifier taught by those scores on the batch itself adds what the corpus says around
+  each code (see ``_self_trained``). The total is turned into a confidence by its margin
+  over the best rival.
 
 The two are blended per code, weighted by how many positive examples the code has:
 ``w = n / (n + prior_strength)``, so a code nobody has used yet is suggested zero-shot, and
@@ -107,7 +111,11 @@ class LearnedMapper:
         zero_shot_temperature: float = 0.5,
         min_keyword_examples: int = 20,
         use_question: bool = True,
+        question_and_text: bool = True,
         centre_languages: bool | None = None,
+        self_train: bool = True,
+        self_train_C: float = 0.3,
+        min_self_train: int = 40,
     ) -> None:
         self.config = config
         self.C = C
@@ -117,7 +125,11 @@ class LearnedMapper:
         self.zero_shot_temperature = zero_shot_temperature
         self.min_keyword_examples = min_keyword_examples
         self.use_question = use_question
+        self.question_and_text = question_and_text
         self.centre_languages = centre_languages
+        self.self_train = self_train
+        self.self_train_C = self_train_C
+        self.min_self_train = min_self_train
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(
@@ -163,9 +175,12 @@ class LearnedMapper:
         return self
 
     def _features(self, vectors: ExcerptVectors) -> np.ndarray:
+        """The excerpt, its question, and both read together (the last added 0.583 -> 0.589
+        leave-one-document-out kappa on serdif)."""
         if not self.use_question:
             return vectors.text.astype(np.float32)
-        return np.hstack([vectors.text, vectors.question]).astype(np.float32)
+        parts = [vectors.text, vectors.question] + ([vectors.with_question] if self.question_and_text else [])
+        return np.hstack(parts).astype(np.float32)
 
     # -- scoring ------------------------------------------------------------------------------
     def zero_shot(self, vectors: ExcerptVectors, languages: Sequence[str | None] | None = None) -> np.ndarray:
@@ -173,7 +188,10 @@ class LearnedMapper:
 
         ``languages`` (one per row): with ``centre_languages``, each view's vectors are
         centred per language over the batch, and compared with the prototypes centred per
-        prototype language.
+        prototype language; each code's scores are then standardised per language (UDHR,
+        Greek agreement with English 77% -> 83%; with self-training 87%).
+        Self-training runs only while no code has a classifier, on batches of at least
+        ``min_self_train`` excerpts.
         """
         n = len(vectors)
         if n == 0:
@@ -194,12 +212,25 @@ class LearnedMapper:
                 sim, _ = self.prototype_.similarities(centre_by_group(view, list(languages)), centred=True)
             else:
                 sim, _ = self.prototype_.similarities(view)
+            groups = ([np.flatnonzero([_primary(lang) == g for lang in languages])
+                       for g in sorted({_primary(lang) for lang in languages})] if centre else [np.arange(n)])
             for j, name in enumerate(self.codes_ + [NONE]):
-                s = sim[name].astype(float)
-                spread = s.std()
-                # one excerpt (or identical ones) has no spread: fall back to the raw similarity
-                standardised[:, j] += (s - s.mean()) / spread if n > 1 and spread > 1e-6 else s
+                for rows in groups:
+                    s = sim[name][rows].astype(float)
+                    spread = s.std()
+                    # one excerpt (or identical ones) has no spread: fall back to the raw similarity
+                    standardised[rows, j] += (s - s.mean()) / spread if len(rows) > 1 and spread > 1e-6 else s
         has_background = len(self.prototype_.members_[NONE]) > 0
+        if self.self_train and not self.classifiers_ and n >= self.min_self_train:
+            # taught on the same (centred or not) vectors the scores came from
+            features = vectors
+            if centre:
+                question = centre_by_group(vectors.question, list(languages))
+                question[~vectors.question.any(axis=1)] = 0.0  # no question stays no question
+                features = ExcerptVectors(centre_by_group(vectors.text, list(languages)), question,
+                                          centre_by_group(vectors.with_question, list(languages)))
+            standardised += self._self_trained(standardised if has_background else standardised[:, :-1],
+                                               self._features(features))
         out = np.zeros((n, len(self.codes_)))
         for j in range(len(self.codes_)):
             rivals = np.delete(standardised[:, : len(self.codes_)], j, axis=1)
@@ -207,6 +238,37 @@ class LearnedMapper:
                 rivals = np.hstack([rivals, standardised[:, -1:]])
             best_rival = rivals.max(axis=1) if rivals.shape[1] else np.zeros(n)
             out[:, j] = _sigmoid((standardised[:, j] - best_rival) / self.zero_shot_temperature)
+        return out
+
+    def _self_trained(self, scores: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """Standardised log-probabilities of a classifier taught by the zero-shot scores themselves.
+
+        Each excerpt of the batch is labelled with its best-scoring code (or the background),
+        and a multinomial logistic regression on the excerpts' features learns from those
+        labels. The codebook's wording only says where each code's centre is; the classifier
+        learns the shape of each code's region from what the corpus itself says there, so
+        excerpts phrased unlike any example but like other excerpts of a code move towards it
+        (serdif, zero-shot top-3 recall 0.59 -> 0.66 with example phrases written for the
+        codebook, 0.49 -> 0.54 with its descriptions alone; demo corpus kappa 0.37 -> 0.46).
+        ``scores`` has one column per code (and one for the background if the codebook has
+        background examples); returns ``(n, codes + 1)`` (the last column zero without a
+        background class), to be added to the standardised scores.
+        """
+        from sklearn.linear_model import LogisticRegression
+
+        n, width = len(features), len(self.codes_) + 1
+        out = np.zeros((n, width))
+        pseudo = scores.argmax(axis=1)
+        if len(np.unique(pseudo)) < 2:
+            return out
+        clf = LogisticRegression(C=self.self_train_C, max_iter=2000).fit(features, pseudo)
+        log_proba = np.full((n, scores.shape[1]), np.nan)
+        log_proba[:, clf.classes_] = clf.predict_log_proba(features)
+        floor = np.nanmin(log_proba)
+        log_proba = np.where(np.isnan(log_proba), floor, log_proba)
+        spread = log_proba.std(axis=0)
+        z = np.where(spread > 1e-6, (log_proba - log_proba.mean(axis=0)) / np.maximum(spread, 1e-6), 0.0)
+        out[:, : scores.shape[1]] = z
         return out
 
     def classifier(self, texts: Sequence[str], vectors: ExcerptVectors) -> np.ndarray:

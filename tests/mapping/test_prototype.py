@@ -195,3 +195,61 @@ def test_learned_zero_shot_centres_automatically_only_across_languages():
     assert np.allclose(auto.zero_shot(only_italian, ["it"] * 6), plain.zero_shot(only_italian, ["it"] * 6))
     assert not np.allclose(auto.zero_shot(only_italian, ["it"] * 6), forced.zero_shot(only_italian, ["it"] * 6))
     assert [codes[j] for j in auto.zero_shot(vectors, mixed).argmax(axis=1)] == truth + truth
+
+
+def _similarity_case():
+    """'funding' has one example straight on axis 0 and one far off; 'trust' two examples a little off axis 1."""
+    book = Codebook(
+        name="toy", version="1", sha256="0" * 64, source="toy.yaml",
+        codes=(Code("funding", "Funding", "money", examples={"en": ("grant call", "odd phrase")}),
+               Code("trust", "Trust", "trust", examples={"en": ("trust a", "trust b")}),
+               Code("empty", "Empty", "no examples at all")),
+    )
+    protos = codebook_prototypes(book)
+    where = {"Funding: money": unit((0, 1.0), (3, 1.0)), "grant call": unit((0, 1.0)), "odd phrase": unit((2, 1.0)),
+             "Trust: trust": unit((1, 1.0), (3, 1.0)), "trust a": unit((1, 1.0), (3, 0.3)),
+             "trust b": unit((1, 1.0), (4, 0.3)), "Empty: no examples at all": unit((5, 1.0))}
+    return book, protos, np.stack([where[p.text] for p in protos])
+
+
+def test_a_codes_similarity_averages_its_nearest_examples_and_the_definition_counts_as_one():
+    book, protos, vectors = _similarity_case()
+    x = unit((0, 1.0), (1, 0.9))[None, :]
+    one = PrototypeMapper(MappingConfig(nearest_examples=1)).fit(book, vectors, protos)
+    two = PrototypeMapper(MappingConfig(nearest_examples=2)).fit(book, vectors, protos)
+    sims = x @ vectors.T
+    cos = {p.text: float(sims[0, i]) for i, p in enumerate(protos)}
+    # one language of examples, the definition pooled into it: one group per code
+    assert [len(g) for g in two.groups_["funding"]] == [3]
+    assert len(two.groups_["empty"]) == 1 and len(two.groups_["empty"][0]) == 1
+    s1, _ = one.similarities(x)
+    s2, _ = two.similarities(x)
+    assert s1["funding"][0] == pytest.approx(cos["grant call"])
+    assert s2["funding"][0] == pytest.approx((cos["grant call"] + cos["Funding: money"]) / 2)
+    assert s2["trust"][0] == pytest.approx(np.mean(sorted([cos["trust a"], cos["trust b"], cos["Trust: trust"]])[-2:]))
+    # one lucky example wins with one nearest example, two steady ones win with two
+    assert s1["funding"][0] > s1["trust"][0]
+    assert s2["trust"][0] > s2["funding"][0]
+    # a code without examples is judged by its definition alone
+    assert s2["empty"][0] == pytest.approx(cos["Empty: no examples at all"])
+
+
+def test_learned_zero_shot_codes_each_language_as_if_it_were_alone_when_centring():
+    """Centred, each language's scores are standardised on their own: Italian excerpts get the
+    same confidences whether or not English ones share the batch (a city's codes do not depend
+    on which other cities were analysed with it)."""
+    from pipeline.mapping.learned import ExcerptVectors, LearnedMapper
+
+    protos, proto_vectors, italian, rows, truth = _language_offset_case(strength=3.0)
+    english_truth = ["funding"] * 5 + ["trust"]  # another mix of contents than the Italian interviews
+    english_rows = np.stack([unit((0 if t == "funding" else 1, 1.0)) for t in english_truth])
+    batch = np.vstack([english_rows, rows])
+    vectors = ExcerptVectors(batch, np.zeros_like(batch), batch)
+    mixed = ["en"] * 6 + ["it"] * 6
+    mapper = LearnedMapper(MappingConfig(), centre_languages=True, self_train=False).fit(BOOK, proto_vectors, protos)
+    together = mapper.zero_shot(vectors, mixed)
+    alone = mapper.zero_shot(vectors.take(range(6, 12)), ["it"] * 6)
+    assert np.allclose(together[6:], alone)
+    assert np.allclose(together[:6], mapper.zero_shot(vectors.take(range(6)), ["en"] * 6))
+    top_level = [j for j, c in enumerate(BOOK.codes) if c.parent is None]
+    assert [BOOK.codes[top_level[k]].name for k in together[:, top_level].argmax(axis=1)] == english_truth + truth

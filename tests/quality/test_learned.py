@@ -77,3 +77,45 @@ def test_fitting_and_coding_take_seconds(setup):
     mapper = LearnedMapper(MappingConfig()).fit(book, proto_vectors, prototypes, examples, noisy)
     mapper.code(units, noisy)
     assert time.perf_counter() - started < 20
+
+
+def test_self_training_follows_the_corpus_where_the_codebook_is_vague():
+    """Two codes whose answers form two clear groups in the corpus (axis 2), while the codebook's
+    wording separates them only roughly: similarity alone puts a quarter of one group on the
+    wrong code; self-training on the batch learns the groups and puts most of them back."""
+    from pipeline.mapping.learned import ExcerptVectors
+    from pipeline.mapping.prototype import codebook_prototypes
+    from pipeline.records import Code, Codebook
+
+    book = Codebook(name="toy", version="1", sha256="0" * 64, source="toy.yaml",
+                    codes=(Code("a", "A", "first", examples={"en": ("a1", "a2")}),
+                           Code("b", "B", "second", examples={"en": ("b1", "b2")})))
+    protos = codebook_prototypes(book)
+    axis = {"a": 0, "b": 1}
+    proto_vectors = np.stack([np.eye(6, dtype=np.float32)[axis[p.code]] for p in protos])
+    rng = np.random.default_rng(0)
+    rows, truth = [], []
+    for i in range(80):
+        code = "a" if i % 2 == 0 else "b"
+        lean = rng.uniform(0.55, 1.0) if rng.random() > 0.25 else rng.uniform(0.35, 0.48)  # towards its own code, mostly
+        v = np.zeros(6)
+        v[axis[code]], v[1 - axis[code]] = lean, 1 - lean
+        v[2] = 1.0 if code == "a" else -1.0
+        v[3:] = rng.normal(0, 0.2, 3)
+        rows.append(v / np.linalg.norm(v))
+        truth.append(code)
+    X = np.asarray(rows, dtype=np.float32)
+    vectors = ExcerptVectors(X, np.zeros_like(X), X)
+
+    def accuracy(self_train: bool) -> float:
+        mapper = LearnedMapper(MappingConfig(), self_train=self_train).fit(book, proto_vectors, protos)
+        return float(np.mean([["a", "b"][j] == t for j, t in zip(mapper.zero_shot(vectors).argmax(axis=1), truth)]))
+
+    without, with_ = accuracy(False), accuracy(True)
+    assert without <= 0.8
+    assert with_ >= without + 0.1
+    # too small a batch to learn from: nothing changes
+    few = vectors.take(range(10))
+    plain = LearnedMapper(MappingConfig(), self_train=False).fit(book, proto_vectors, protos)
+    selfish = LearnedMapper(MappingConfig(), self_train=True).fit(book, proto_vectors, protos)
+    assert np.allclose(plain.zero_shot(few), selfish.zero_shot(few))
