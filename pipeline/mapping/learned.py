@@ -189,7 +189,10 @@ class LearnedMapper:
         ``languages`` (one per row): with ``centre_languages``, each view's vectors are
         centred per language over the batch, and compared with the prototypes centred per
         prototype language; each code's scores are then standardised per language (UDHR,
-        Greek agreement with English 77% -> 83%; with self-training 87%).
+        Greek agreement with English 77% -> 83%; with self-training 87%). This assumes each
+        language's interviews cover a broadly similar mix of themes (one interview guide): a
+        city that truly talks far more about one code is partly evened out in zero-shot
+        scores; learned scores are not standardised.
         Self-training runs only while no code has a classifier, on batches of at least
         ``min_self_train`` excerpts.
         """
