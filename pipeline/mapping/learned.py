@@ -200,7 +200,6 @@ class LearnedMapper:
         if n == 0:
             return np.zeros((0, len(self.codes_)))
         standardised = np.zeros((n, len(self.codes_) + 1))
-        views = (vectors.text, vectors.with_question) if self.use_question else (vectors.text,)
         if languages is None:
             centre = False
         elif self.centre_languages is not None:
@@ -210,13 +209,19 @@ class LearnedMapper:
             # share; centring adds to it only across languages (serdif, English only: top-3
             # 0.49 -> 0.48 with centring, LOO kappa 0.59 -> 0.58; UDHR: see should_centre).
             centre = len({_primary(lang) for lang in languages}) > 1 and self.prototype_.should_centre(languages)
+        if centre:
+            # centred once; the self-training below learns on the same vectors the scores came from
+            question = centre_by_group(vectors.question, list(languages))
+            question[~vectors.question.any(axis=1)] = 0.0  # no question stays no question
+            vectors = ExcerptVectors(centre_by_group(vectors.text, list(languages)), question,
+                                     centre_by_group(vectors.with_question, list(languages)))
+            groups = [np.flatnonzero([_primary(lang) == g for lang in languages])
+                      for g in sorted({_primary(lang) for lang in languages})]
+        else:
+            groups = [np.arange(n)]
+        views = (vectors.text, vectors.with_question) if self.use_question else (vectors.text,)
         for view in views:
-            if centre:
-                sim, _ = self.prototype_.similarities(centre_by_group(view, list(languages)), centred=True)
-            else:
-                sim, _ = self.prototype_.similarities(view)
-            groups = ([np.flatnonzero([_primary(lang) == g for lang in languages])
-                       for g in sorted({_primary(lang) for lang in languages})] if centre else [np.arange(n)])
+            sim, _ = self.prototype_.similarities(view, centred=centre)
             for j, name in enumerate(self.codes_ + [NONE]):
                 for rows in groups:
                     s = sim[name][rows].astype(float)
@@ -225,15 +230,8 @@ class LearnedMapper:
                     standardised[rows, j] += (s - s.mean()) / spread if len(rows) > 1 and spread > 1e-6 else s
         has_background = len(self.prototype_.members_[NONE]) > 0
         if self.self_train and not self.classifiers_ and n >= self.min_self_train:
-            # taught on the same (centred or not) vectors the scores came from
-            features = vectors
-            if centre:
-                question = centre_by_group(vectors.question, list(languages))
-                question[~vectors.question.any(axis=1)] = 0.0  # no question stays no question
-                features = ExcerptVectors(centre_by_group(vectors.text, list(languages)), question,
-                                          centre_by_group(vectors.with_question, list(languages)))
             standardised += self._self_trained(standardised if has_background else standardised[:, :-1],
-                                               self._features(features))
+                                               self._features(vectors))
         out = np.zeros((n, len(self.codes_)))
         for j in range(len(self.codes_)):
             rivals = np.delete(standardised[:, : len(self.codes_)], j, axis=1)
