@@ -15,7 +15,6 @@ the benchmark says why and exits 0.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -27,6 +26,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 import numpy as np  # noqa: E402
+
+from benchmarks.common import read_yaml, with_examples, write_results  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 UDHR = REPO.parent / "shared" / "data" / "udhr"
@@ -67,15 +68,7 @@ def units(texts: dict[str, dict[int, str]]):
 
 def with_examples_in_more_languages(codebook, path: Path = MORE_EXAMPLES):
     """The codebook with the phrases of ``udhr_examples_multilingual.yaml`` (code -> language -> phrases) added."""
-    import dataclasses
-
-    import yaml
-
-    extra = yaml.safe_load(path.read_text(encoding="utf-8"))
-    codes = tuple(dataclasses.replace(c, examples={**c.examples, **{lang: tuple(v) for lang, v in
-                                                                   extra.get(c.name, {}).items()}})
-                  for c in codebook.codes)
-    return dataclasses.replace(codebook, codes=codes, version=codebook.version + "+multilingual")
+    return with_examples(codebook, read_yaml(path), "multilingual")
 
 
 def agreement_with_english(labels: dict[tuple[str, int], object], languages, numbers) -> dict[str, dict]:
@@ -215,9 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                    "met_by_learned_v1": all(headline[lang]["share"] >= TARGET for lang in TARGET_LANGUAGES)},
         "seconds": round(time.perf_counter() - started, 1),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    console.print(f"Written: {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
+    write_results(out, args.out, REPO, console)
     return 0
 
 

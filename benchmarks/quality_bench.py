@@ -28,8 +28,6 @@ benchmark says why and exits 0.
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import os
 import sys
 import time
@@ -38,6 +36,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TQDM_DISABLE", "1")
+
+from benchmarks.common import read_yaml, with_examples, write_results  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SERDIF = REPO.parent / "shared" / "data" / "serdif_dev"
@@ -51,24 +51,21 @@ def description_sentences_as_examples(codebook):
     """The codebook with each sentence (or line) of a code's description also given as an example phrase."""
     import re
 
-    codes = []
+    phrases = {}
     for c in codebook.codes:
         parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+|\n+", c.description) if len(p.strip()) > 3]
-        codes.append(dataclasses.replace(c, examples={**c.examples, "en": tuple(dict.fromkeys(parts))} if parts
-                                         else c.examples))
-    return dataclasses.replace(codebook, codes=tuple(codes), version=codebook.version + "+sentences")
+        if parts:
+            phrases[c.name] = {"en": tuple(dict.fromkeys(parts))}
+    return with_examples(codebook, phrases, "sentences")
 
 
 def with_written_examples(codebook, path: Path = EXAMPLES):
     """The codebook with the example phrases of ``serdif_examples.yaml`` added (tag -> phrases)."""
-    import yaml
-
-    phrases = yaml.safe_load(path.read_text(encoding="utf-8"))
+    phrases = read_yaml(path)
     names = {c.name for c in codebook.codes}
     if set(phrases) != names:
         raise ValueError(f"{path.name} and the codebook name different codes: {sorted(set(phrases) ^ names)}")
-    codes = tuple(dataclasses.replace(c, examples={**c.examples, "en": tuple(phrases[c.name])}) for c in codebook.codes)
-    return dataclasses.replace(codebook, codes=codes, version=codebook.version + "+examples")
+    return with_examples(codebook, {name: {"en": v} for name, v in phrases.items()}, "examples")
 
 
 def headline(report) -> dict:
@@ -232,9 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "seconds": round(time.perf_counter() - started, 1),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    console.print(f"Written: {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
+    write_results(out, args.out, REPO, console)
     return 0
 
 
