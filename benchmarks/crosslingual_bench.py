@@ -8,6 +8,12 @@ added in each of it/hu/el/nl (``udhr_examples_multilingual.yaml``), as a team wo
 top code equal the English version's? The same for topics, fitted once on all 210 articles.
 Target: at least 95% for Italian, Hungarian, Greek and Dutch.
 
+``learned.v1`` pools each excerpt's zero-shot scores with those of its closest excerpt in
+each other language. Here the texts are translations, so that excerpt is nearly always the
+article's own translation; the rows "not pooled across languages" show each language on its
+own evidence, and the demo corpus (``qualflow eval``), where no text translates another,
+shows what pooling does on ordinary interviews.
+
 Figures go to the console and ``outputs/bench/crosslingual.json``. Without ``../shared``
 the benchmark says why and exits 0.
 """
@@ -82,6 +88,29 @@ def agreement_with_english(labels: dict[tuple[str, int], object], languages, num
     return out
 
 
+def demo_corpus_with_and_without_pooling(embedder, cache) -> dict[str, dict]:
+    """``learned.v1`` zero-shot on the demo corpus against its gold codes, pooled across
+    languages and not: the same step on interviews where no text translates another."""
+    from pipeline.codebook import load_codebook
+    from pipeline.config import RunConfig
+    from pipeline.ingest import ingest_corpus
+    from pipeline.review.evaluate import evaluate_gold, prepare_gold
+    from pipeline.review.gold import load_gold
+
+    demo = REPO / "corpora" / "demo"
+    transcripts = ingest_corpus(demo).transcripts
+    codebook = load_codebook(REPO / "models" / "codebooks" / "coproduction_barriers.yaml")
+    gold = prepare_gold(load_gold(demo / "gold.csv", transcripts), codebook)
+    config = RunConfig()  # the embedder is given; the default segmentation and mapping settings
+    out = {}
+    for name, learner in (("pooled across languages", {}), ("not pooled", {"cross_language": 0.0})):
+        for level in ("excerpt", "segment"):
+            o = evaluate_gold(transcripts, gold, codebook, mapper="learned.v1", embedder=embedder, config=config,
+                              cache=cache, bootstrap=0, level=level, learner=learner).overall
+            out[f"{name}, {level} level"] = {k: o[k] for k in ("kappa", "macro_f1", "top1_accuracy", "top3_recall")}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runtime", default="torch-bf16", help="embedder runtime (default: torch-bf16)")
@@ -101,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.mapping.learned import LearnedMapper, embed_codebook, embed_excerpts
     from pipeline.mapping.prototype import PrototypeMapper
     from pipeline.review.evaluate import MemoryCache
-    from pipeline.topics.model import fit_topics
+    from pipeline.topics.model import center_by_language, fit_topics
 
     console = Console(width=max(Console().width, 150))
     started = time.perf_counter()
@@ -138,31 +167,34 @@ def main(argv: list[str] | None = None) -> int:
         PrototypeMapper(mapping, centre_languages=False).fit(codebook, proto_vectors, prototypes).code(items, vectors.text)))
     labels["top code, learned.v1 zero-shot uncentred"] = top_codes(
         LearnedMapper(mapping, centre_languages=False).fit(codebook, proto_vectors, prototypes).zero_shot(vectors))
+    # each language coded on its own evidence, without its close excerpts in the other languages
+    labels["top code, learned.v1 zero-shot, not pooled across languages"] = top_codes(
+        LearnedMapper(mapping, cross_language=0.0).fit(codebook, proto_vectors, prototypes).zero_shot(vectors, languages_of))
 
     # The codebook as a team would extend it: one example phrase per code in it/hu/el/nl too.
     multilingual = with_examples_in_more_languages(codebook)
     ml_prototypes, ml_vectors = embed_codebook(embedder, multilingual, cache)
     labels["top code, learned.v1 zero-shot, examples in it/hu/el/nl too"] = top_codes(
         LearnedMapper(mapping).fit(multilingual, ml_vectors, ml_prototypes).zero_shot(vectors, languages_of))
+    labels["top code, learned.v1 zero-shot, examples in it/hu/el/nl too, not pooled across languages"] = top_codes(
+        LearnedMapper(mapping, cross_language=0.0).fit(multilingual, ml_vectors, ml_prototypes).zero_shot(
+            vectors, languages_of))
     labels["top code, prototype.v1, examples in it/hu/el/nl too"] = top_codes(confidences(
         PrototypeMapper(mapping).fit(multilingual, ml_vectors, ml_prototypes).code(items, vectors.text)))
 
     # What breaks agreement: each language's texts sit in their own region of the embedding
     # space. Centring each language's vectors (subtract its mean over the corpus) removes
     # that offset; both mappers do it for coding when the codebook has no example in a
-    # language of the excerpts (here: English-only examples). For topics, measured here only.
-    centred = vectors.text.copy()
-    for lang in languages:
-        rows = [i for i, (l_, _) in enumerate(key) if l_ == lang]
-        centred[rows] -= centred[rows].mean(axis=0)
-    centred /= np.linalg.norm(centred, axis=1, keepdims=True)
+    # language of the excerpts (here: English-only examples), and `qualflow run` fits its
+    # topics on centred vectors (`topics.center_languages`, on by default).
+    centred = center_by_language(vectors.text, languages_of)
 
     topic_result, _ = fit_topics(items, vectors.text, TopicsConfig())
     topic_of = {a.excerpt_id: a.topic_id for a in topic_result.assignments}
-    labels["topic (fitted on all 210 articles)"] = {k: topic_of[u.id] for k, u in zip(key, items)}
+    labels["topic, raw vectors"] = {k: topic_of[u.id] for k, u in zip(key, items)}
     topic_centred, _ = fit_topics(items, centred, TopicsConfig())
     topic_of_c = {a.excerpt_id: a.topic_id for a in topic_centred.assignments}
-    labels["topic, language-centred vectors"] = {k: topic_of_c[u.id] for k, u in zip(key, items)}
+    labels["topic, language-centred vectors (as qualflow run fits them)"] = {k: topic_of_c[u.id] for k, u in zip(key, items)}
 
     for name, lab in labels.items():
         results[name] = agreement_with_english(lab, languages, numbers)
@@ -196,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         if misses:
             console.print(f"{name}: articles coded differently from English: {misses}", highlight=False)
 
+    pooling_on_interviews = demo_corpus_with_and_without_pooling(embedder, cache)
+    for name, row in pooling_on_interviews.items():
+        console.print(f"demo corpus, {name}: " + ", ".join(f"{k} {v}" for k, v in row.items()), highlight=False)
+
     headline = results["top code, learned.v1 zero-shot"]
     out = {
         "data": "UDHR, 30 articles in " + ", ".join(languages),
@@ -203,9 +239,13 @@ def main(argv: list[str] | None = None) -> int:
         "codebook": codebook.id,
         "agreement_with_english": results,
         "share_on_expected_theme": correct,
+        "demo_corpus_learned_v1_zero_shot": pooling_on_interviews,
         "topics": {"plain": topic_result.params, "language_centred": topic_centred.params},
         "target": {"languages": list(TARGET_LANGUAGES), "share": TARGET,
-                   "met_by_learned_v1": all(headline[lang]["share"] >= TARGET for lang in TARGET_LANGUAGES)},
+                   "met_by_learned_v1": all(headline[lang]["share"] >= TARGET for lang in TARGET_LANGUAGES),
+                   "met_by_learned_v1_with_examples_in_each_language": all(
+                       results["top code, learned.v1 zero-shot, examples in it/hu/el/nl too"][lang]["share"] >= TARGET
+                       for lang in TARGET_LANGUAGES)},
         "seconds": round(time.perf_counter() - started, 1),
     }
     write_results(out, args.out, REPO, console)

@@ -14,8 +14,10 @@
   stop winning everywhere; per language too when languages are centred, so a language whose
   cosines to the codebook run lower is not coded differently), then **self-trained**: a
   classifier taught by those scores on the batch itself adds what the corpus says around
-  each code (see ``_self_trained``). The total is turned into a confidence by its margin
-  over the best rival.
+  each code (see ``_self_trained``); and **pooled across languages**: the scores of the
+  closest excerpt in each other language of the batch are added, when it is close (see
+  ``_across_languages``). The total is turned into a confidence by its margin over the best
+  rival.
 
 The two are blended per code, weighted by how many positive examples the code has:
 ``w = n / (n + prior_strength)``, so a code nobody has used yet is suggested zero-shot, and
@@ -116,6 +118,8 @@ class LearnedMapper:
         self_train: bool = True,
         self_train_C: float = 0.3,
         min_self_train: int = 40,
+        cross_language: float = 1.0,
+        cross_language_similarity: float = 0.3,
     ) -> None:
         self.config = config
         self.C = C
@@ -130,6 +134,8 @@ class LearnedMapper:
         self.self_train = self_train
         self.self_train_C = self_train_C
         self.min_self_train = min_self_train
+        self.cross_language = cross_language
+        self.cross_language_similarity = cross_language_similarity
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(
@@ -194,12 +200,16 @@ class LearnedMapper:
         city that truly talks far more about one code is partly evened out in zero-shot
         scores; learned scores are not standardised.
         Self-training runs only while no code has a classifier, on batches of at least
-        ``min_self_train`` excerpts.
+        ``min_self_train`` excerpts. Pooling across languages (``cross_language``, on by
+        default) then deliberately lets close excerpts of other languages count (UDHR,
+        agreement with English it/hu/el/nl 97/87/87/83% -> 97/97/93/97%; demo corpus, where
+        no text is a translation of another, excerpt kappa 0.460 -> 0.485).
         """
         n = len(vectors)
         if n == 0:
             return np.zeros((0, len(self.codes_)))
         standardised = np.zeros((n, len(self.codes_) + 1))
+        raw_text = vectors.text
         if languages is None:
             centre = False
         elif self.centre_languages is not None:
@@ -232,6 +242,8 @@ class LearnedMapper:
         if self.self_train and not self.classifiers_ and n >= self.min_self_train:
             standardised += self._self_trained(standardised if has_background else standardised[:, :-1],
                                                self._features(vectors))
+        if self.cross_language > 0 and languages is not None:
+            standardised = self._across_languages(standardised, raw_text, list(languages))
         out = np.zeros((n, len(self.codes_)))
         for j in range(len(self.codes_)):
             rivals = np.delete(standardised[:, : len(self.codes_)], j, axis=1)
@@ -239,6 +251,45 @@ class LearnedMapper:
                 rivals = np.hstack([rivals, standardised[:, -1:]])
             best_rival = rivals.max(axis=1) if rivals.shape[1] else np.zeros(n)
             out[:, j] = _sigmoid((standardised[:, j] - best_rival) / self.zero_shot_temperature)
+        return out
+
+    def _across_languages(self, scores: np.ndarray, text: np.ndarray, languages: list[str | None]) -> np.ndarray:
+        """Each excerpt's scores, plus those of its closest excerpt in every other language.
+
+        The same content should get the same codes whatever its language, but the model's
+        languages do not sit equally close to a codebook written in one of them: a Dutch
+        sentence on "brotherhood" lands on *family* while its English version lands on
+        *equality*. So the evidence of what is said is pooled across languages: for each
+        other language of the batch, the excerpt most similar to this one (cosine of the
+        vectors centred per language) counts if it is close, at least
+        ``cross_language_similarity``, and the mean of those neighbours' scores is added
+        with weight ``cross_language`` (1: the excerpt's own scores and its neighbours'
+        count the same). 0.3 lets through 95% of the UDHR's translation pairs (median 0.48),
+        while an article's best match among other articles has a median of 0.20. Scores
+        are taken before pooling, so the order of excerpts does not matter. A batch in one
+        language, and excerpts with no language, are left as they are.
+        """
+        keys = [_primary(lang) for lang in languages]
+        groups = {g: np.flatnonzero([k == g for k in keys]) for g in sorted(set(keys)) if g}
+        if len(groups) < 2:
+            return scores
+        centred = centre_by_group(text, keys)
+        total = np.zeros_like(scores)
+        count = np.zeros(len(scores))
+        for g, rows in groups.items():
+            for other, other_rows in groups.items():
+                if other == g:
+                    continue
+                for start in range(0, len(rows), 2048):  # bounded memory on large runs
+                    chunk = rows[start:start + 2048]
+                    sim = centred[chunk] @ centred[other_rows].T
+                    best = sim.argmax(axis=1)
+                    close = sim[np.arange(len(chunk)), best] >= self.cross_language_similarity
+                    total[chunk[close]] += scores[other_rows[best[close]]]
+                    count[chunk[close]] += 1
+        out = scores.copy()
+        has = count > 0
+        out[has] += self.cross_language * total[has] / count[has, None]
         return out
 
     def _self_trained(self, scores: np.ndarray, features: np.ndarray) -> np.ndarray:

@@ -119,3 +119,53 @@ def test_self_training_follows_the_corpus_where_the_codebook_is_vague():
     plain = LearnedMapper(MappingConfig(), self_train=False).fit(book, proto_vectors, protos)
     selfish = LearnedMapper(MappingConfig(), self_train=True).fit(book, proto_vectors, protos)
     assert np.allclose(plain.zero_shot(few), selfish.zero_shot(few))
+
+
+def test_close_excerpts_in_other_languages_pool_their_evidence():
+    """Twelve English answers and their Dutch versions (the same content axis each), of which
+    one Dutch version leans to the wrong code (the model's languages are not equally close to
+    an English codebook). Pooled with its close English version it gets the English code; a
+    Dutch answer that says something no English answer says keeps its own scores; one
+    language alone, and the order of excerpts, change nothing."""
+    from pipeline.mapping.learned import ExcerptVectors
+    from pipeline.mapping.prototype import codebook_prototypes
+    from pipeline.records import Code, Codebook
+
+    book = Codebook(name="toy", version="1", sha256="0" * 64, source="toy.yaml",
+                    codes=(Code("a", "A", "first", examples={"en": ("a1",)}),
+                           Code("b", "B", "second", examples={"en": ("b1",)})))
+    protos = codebook_prototypes(book)
+    dim = 2 + 13
+    proto_vectors = np.stack([np.eye(dim, dtype=np.float32)[0 if p.code == "a" else 1] for p in protos])
+
+    def answer(code_weights, content):
+        v = np.zeros(dim, np.float32)
+        v[:2] = code_weights
+        v[2 + content] = 1.5
+        return v / np.linalg.norm(v)
+
+    truth = ["a", "b"] * 6
+    english = [answer((1.0, 0.2) if t == "a" else (0.2, 1.0), i) for i, t in enumerate(truth)]
+    dutch = [answer((0.35, 1.0) if i == 0 else ((1.0, 0.2) if t == "a" else (0.2, 1.0)), i)
+             for i, t in enumerate(truth)]
+    dutch.append(answer((0.35, 1.0), 12))  # no English counterpart
+    X = np.stack(english + dutch)
+    vectors = ExcerptVectors(X, np.zeros_like(X), X)
+    languages = ["en"] * 12 + ["nl"] * 13
+
+    def top(conf):
+        return [book.codes[j].name for j in conf.argmax(axis=1)]
+
+    pooled = LearnedMapper(MappingConfig(), self_train=False).fit(book, proto_vectors, protos)
+    alone = LearnedMapper(MappingConfig(), self_train=False, cross_language=0.0).fit(book, proto_vectors, protos)
+    before, after = alone.zero_shot(vectors, languages), pooled.zero_shot(vectors, languages)
+    assert top(before)[12] == "b" and top(before)[:12] == truth  # the Dutch version on the wrong code
+    assert top(after)[12:24] == truth and top(after)[:12] == truth
+    assert np.allclose(after[24], before[24])  # nothing close in English: unchanged
+    # one language: nothing to pool
+    only_dutch = vectors.take(range(12, 25))
+    assert np.allclose(pooled.zero_shot(only_dutch, ["nl"] * 13), alone.zero_shot(only_dutch, ["nl"] * 13))
+    # the order of excerpts does not matter
+    order = np.random.default_rng(1).permutation(25)
+    shuffled = pooled.zero_shot(vectors.take(order), [languages[i] for i in order])
+    assert np.allclose(shuffled, after[order])
