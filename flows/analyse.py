@@ -67,6 +67,11 @@ def code_task(mapper, excerpts, vectors):
     return runner.code_excerpts(mapper, excerpts, vectors)
 
 
+@task(name="code-run", **_TASK)
+def code_run_task(plan, excerpts):
+    return runner.code_run(plan, excerpts)
+
+
 @task(name="map-topics", **_TASK)
 def map_topics_task(plan, found_topics, codings):
     return runner.map_topics(plan, found_topics, codings)
@@ -155,14 +160,19 @@ def _stages(plan) -> dict:
 
     progress.start("map", len(excerpts))
     with Timer(plan, "map"):
-        mapper = mapper_task(plan)
-        size = plan.config.mapping.task_batch
-        spans = [(i, min(i + size, len(excerpts))) for i in range(0, len(excerpts), size)]
-        futures = code_task.map(unmapped(mapper), [excerpts[a:b] for a, b in spans], [vectors[a:b] for a, b in spans])
-        codings = []
-        for (a, b), future in zip(spans, futures):
-            codings.extend(future.result())
-            progress.advance("map", b - a)
+        if plan.config.mapping.mapper == "learned.v1":
+            codings = code_run_task(plan, excerpts)
+            progress.advance("map", len(excerpts))
+        else:
+            mapper = mapper_task(plan)
+            size = plan.config.mapping.task_batch
+            spans = [(i, min(i + size, len(excerpts))) for i in range(0, len(excerpts), size)]
+            futures = code_task.map(unmapped(mapper), [excerpts[a:b] for a, b in spans],
+                                    [vectors[a:b] for a, b in spans])
+            codings = []
+            for (a, b), future in zip(spans, futures):
+                codings.extend(future.result())
+                progress.advance("map", b - a)
         mapped_topics = map_topics_task(plan, found_topics, codings)
     progress.finish("map")
 

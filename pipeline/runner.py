@@ -234,6 +234,18 @@ def code_excerpts(mapper, excerpts: Sequence[Excerpt], vectors: np.ndarray) -> l
     return mapper.code(excerpts, vectors)
 
 
+def code_run(plan: RunPlan, excerpts: Sequence[Excerpt]) -> list[ExcerptCoding]:
+    """``learned.v1`` zero-shot over every excerpt of the run at once (its standardisation,
+    self-training and pooling across languages read the whole run). Texts, questions and
+    question + text are embedded through the cache."""
+    from pipeline.mapping.learned import LearnedMapper, embed_codebook, embed_excerpts
+
+    embedder, cache = embedder_for(plan), repository(plan.database_url)
+    prototypes, proto_vectors = embed_codebook(embedder, plan.codebook, cache)
+    vectors = embed_excerpts(embedder, excerpts, cache)
+    return LearnedMapper(plan.config.mapping).fit(plan.codebook, proto_vectors, prototypes).code(excerpts, vectors)
+
+
 def map_topics(plan: RunPlan, found_topics, codings: Sequence[ExcerptCoding]) -> tuple[Topic, ...]:
     from pipeline.mapping import map_topics as map_to_categories
 
@@ -285,7 +297,7 @@ def finish(
 
 
 __all__ = [
-    "RunPlan", "Timer", "code_excerpts", "embed", "embedder_for", "embedding_batches", "fail_run", "finish", "fit_mapper",
+    "RunPlan", "Timer", "code_excerpts", "code_run", "embed", "embedder_for", "embedding_batches", "fail_run", "finish", "fit_mapper",
     "guide_linker", "ingest", "map_topics", "new_run_id",
     "plan_run", "repository", "save_excerpts", "segment", "start_run", "topics",
 ]

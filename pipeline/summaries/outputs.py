@@ -160,7 +160,7 @@ def write_run_outputs(
         "config": config_to_dict(plan.config),
         "codebook": {"id": plan.codebook.id, "source": plan.codebook.source, "sha256": plan.codebook.sha256},
         "embedder_id": embedder_id,
-        "mapper": "prototype.v1",
+        "mapper": plan.config.mapping.mapper,
         "topic_model": {**topic_params, "saved": (out / "topic_model").is_dir()},
         "packages": package_versions(),
         "inputs": inputs,
