@@ -188,6 +188,23 @@ def main(argv: list[str] | None = None) -> int:
     # language of the excerpts (here: English-only examples), and `qualflow run` fits its
     # topics on centred vectors (`topics.center_languages`, on by default).
     centred = center_by_language(vectors.text, languages_of)
+    # What pooling across languages finds here: is each article's closest text in another
+    # language its own translation, and how close are translations compared with the rest?
+    numbers_of = np.array([n for _, n in key])
+    language_of = np.array(languages_of)
+    found, translation_cos, other_cos = 0, [], []
+    for i in range(len(items)):
+        for lang in languages:
+            if lang == language_of[i]:
+                continue
+            rows = np.flatnonzero(language_of == lang)
+            cos = centred[rows] @ centred[i]
+            found += int(numbers_of[rows[np.argmax(cos)]] == numbers_of[i])
+            translation_cos.append(float(cos[numbers_of[rows] == numbers_of[i]][0]))
+            other_cos.append(float(cos[numbers_of[rows] != numbers_of[i]].max()))
+    translations = {"closest_is_the_translation": found, "of": len(translation_cos),
+                    "translation_cosine_p5_median": [round(float(np.percentile(translation_cos, q)), 3) for q in (5, 50)],
+                    "best_other_article_cosine_median_p90": [round(float(np.percentile(other_cos, q)), 3) for q in (50, 90)]}
 
     topic_result, _ = fit_topics(items, vectors.text, TopicsConfig())
     topic_of = {a.excerpt_id: a.topic_id for a in topic_result.assignments}
@@ -228,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
         if misses:
             console.print(f"{name}: articles coded differently from English: {misses}", highlight=False)
 
+    console.print(f"closest text in another language is the article's translation: {found} of "
+                  f"{len(translation_cos)}; centred cosine of translations (5th percentile, median) "
+                  f"{translations['translation_cosine_p5_median']}, of the best other article (median, 90th "
+                  f"percentile) {translations['best_other_article_cosine_median_p90']}", highlight=False)
     pooling_on_interviews = demo_corpus_with_and_without_pooling(embedder, cache)
     for name, row in pooling_on_interviews.items():
         console.print(f"demo corpus, {name}: " + ", ".join(f"{k} {v}" for k, v in row.items()), highlight=False)
@@ -240,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         "agreement_with_english": results,
         "share_on_expected_theme": correct,
         "demo_corpus_learned_v1_zero_shot": pooling_on_interviews,
+        "translations_across_languages": translations,
         "topics": {"plain": topic_result.params, "language_centred": topic_centred.params},
         "target": {"languages": list(TARGET_LANGUAGES), "share": TARGET,
                    "met_by_learned_v1": all(headline[lang]["share"] >= TARGET for lang in TARGET_LANGUAGES),
