@@ -68,8 +68,8 @@ def code_task(mapper, excerpts, vectors):
 
 
 @task(name="code-run", **_TASK)
-def code_run_task(plan, excerpts):
-    return runner.code_run(plan, excerpts)
+def code_run_task(plan, excerpts, vectors):
+    return runner.code_run(plan, excerpts, vectors)
 
 
 @task(name="map-topics", **_TASK)
@@ -161,7 +161,7 @@ def _stages(plan) -> dict:
     progress.start("map", len(excerpts))
     with Timer(plan, "map"):
         if plan.config.mapping.mapper == "learned.v1":
-            codings = code_run_task(plan, excerpts)
+            codings = code_run_task(plan, excerpts, vectors)
             progress.advance("map", len(excerpts))
         else:
             mapper = mapper_task(plan)

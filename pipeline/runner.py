@@ -223,10 +223,10 @@ def topics(plan: RunPlan, excerpts: Sequence[Excerpt], vectors: np.ndarray):
 
 def fit_mapper(plan: RunPlan):
     """The zero-shot mapper with the codebook's prototypes embedded (cached like any text)."""
-    from pipeline.mapping import PrototypeMapper, codebook_prototypes, embed_prototypes
+    from pipeline.mapping import PrototypeMapper
+    from pipeline.mapping.learned import embed_codebook
 
-    protos = codebook_prototypes(plan.codebook)
-    proto_vectors = embed_prototypes(embedder_for(plan), protos, repository(plan.database_url))
+    protos, proto_vectors = embed_codebook(embedder_for(plan), plan.codebook, repository(plan.database_url))
     return PrototypeMapper(plan.config.mapping).fit(plan.codebook, proto_vectors, protos)
 
 
@@ -234,15 +234,15 @@ def code_excerpts(mapper, excerpts: Sequence[Excerpt], vectors: np.ndarray) -> l
     return mapper.code(excerpts, vectors)
 
 
-def code_run(plan: RunPlan, excerpts: Sequence[Excerpt]) -> list[ExcerptCoding]:
+def code_run(plan: RunPlan, excerpts: Sequence[Excerpt], text_vectors: np.ndarray) -> list[ExcerptCoding]:
     """``learned.v1`` zero-shot over every excerpt of the run at once (its standardisation,
-    self-training and pooling across languages read the whole run). Texts, questions and
-    question + text are embedded through the cache."""
+    self-training and pooling across languages read the whole run). ``text_vectors`` come
+    from the embed stage; questions and question + text are embedded through the cache."""
     from pipeline.mapping.learned import LearnedMapper, embed_codebook, embed_excerpts
 
     embedder, cache = embedder_for(plan), repository(plan.database_url)
     prototypes, proto_vectors = embed_codebook(embedder, plan.codebook, cache)
-    vectors = embed_excerpts(embedder, excerpts, cache)
+    vectors = embed_excerpts(embedder, excerpts, cache, text_vectors=text_vectors)
     return LearnedMapper(plan.config.mapping).fit(plan.codebook, proto_vectors, prototypes).code(excerpts, vectors)
 
 

@@ -63,14 +63,23 @@ def context_text(excerpt: Excerpt) -> str:
     return f"{excerpt.question}\n{excerpt.text}" if excerpt.question else excerpt.text
 
 
-def embed_excerpts(embedder: Embedder, excerpts: Sequence[Excerpt], cache=None) -> ExcerptVectors:
-    """Embed the texts, the questions and both together (each distinct text once, cached)."""
+def embed_excerpts(embedder: Embedder, excerpts: Sequence[Excerpt], cache=None,
+                   text_vectors: np.ndarray | None = None) -> ExcerptVectors:
+    """Embed the texts, the questions and both together (each distinct text once, cached).
+
+    ``text_vectors``: the texts' embeddings when the caller has them already (a run's embed
+    stage); then only the questions and question + text are looked up or embedded.
+    """
     from pipeline.embed.cache import embed_with_cache
 
-    questions = sorted({e.question for e in excerpts if e.question})
-    texts = [e.text for e in excerpts] + [context_text(e) for e in excerpts] + questions
-    vectors, _ = embed_with_cache(embedder, texts, cache)
     n = len(excerpts)
+    questions = sorted({e.question for e in excerpts if e.question})
+    texts = ([] if text_vectors is not None else [e.text for e in excerpts]) + [context_text(e) for e in excerpts]
+    vectors, _ = embed_with_cache(embedder, texts + questions, cache)
+    if text_vectors is not None:
+        if len(text_vectors) != n:
+            raise ValueError("text_vectors needs one row per excerpt")
+        vectors = np.vstack([np.asarray(text_vectors, dtype=vectors.dtype), vectors]) if n else vectors
     by_question = dict(zip(questions, vectors[2 * n:]))
     question = np.stack([by_question[e.question] if e.question else np.zeros(embedder.dim, np.float32)
                          for e in excerpts]) if n else np.zeros((0, embedder.dim), np.float32)

@@ -409,6 +409,19 @@ def units_for(level: str, gold: Gold, transcripts: Sequence[Transcript], segment
     raise InvalidInput("--level", f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
 
 
+def _defaults(config, embedder, cache):
+    """The run config (default settings when none), its embedder when none is given, and an
+    in-process vector cache when none is given."""
+    from pipeline.config import RunConfig
+
+    config = config or RunConfig()
+    if embedder is None:
+        from pipeline.embed.factory import make_embedder
+
+        embedder = make_embedder(config.embed)
+    return config, embedder, (cache if cache is not None else MemoryCache())
+
+
 def evaluate_gold(
     transcripts: Sequence[Transcript],
     gold: Gold,
@@ -428,16 +441,9 @@ def evaluate_gold(
 ) -> EvalReport:
     """Evaluate on ``gold`` (already checked against the codebook), learning from ``train_gold``
     first when given; its documents are left out of the evaluation."""
-    from pipeline.config import RunConfig
-
-    config = config or RunConfig()
     started = time.perf_counter()
+    config, embedder, cache = _defaults(config, embedder, cache)
     mapper = mapper or ("learned.v1" if train_gold is not None else "prototype.v1")
-    if embedder is None:
-        from pipeline.embed.factory import make_embedder
-
-        embedder = make_embedder(config.embed)
-    cache = cache if cache is not None else MemoryCache()
     train: list[tuple[Excerpt, frozenset[str]]] = []
     training = None
     summary = gold.summary()
@@ -481,15 +487,8 @@ def leave_one_document_out(
     learner: Mapping | None = None,
 ) -> EvalReport:
     """Learn from every gold document but one, code that one; pool the held-out codings."""
-    from pipeline.config import RunConfig
-
-    config = config or RunConfig()
     started = time.perf_counter()
-    if embedder is None:
-        from pipeline.embed.factory import make_embedder
-
-        embedder = make_embedder(config.embed)
-    cache = cache if cache is not None else MemoryCache()
+    config, embedder, cache = _defaults(config, embedder, cache)
     documents = sorted(gold.transcript_ids)
     if len(documents) < 2:
         raise InvalidInput(gold.name, "leave-one-document-out needs gold on at least two documents")

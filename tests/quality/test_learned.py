@@ -169,3 +169,23 @@ def test_close_excerpts_in_other_languages_pool_their_evidence():
     order = np.random.default_rng(1).permutation(25)
     shuffled = pooled.zero_shot(vectors.take(order), [languages[i] for i in order])
     assert np.allclose(shuffled, after[order])
+
+
+def test_embedding_excerpts_reuses_text_vectors_the_caller_has():
+    """A run's embed stage has the texts' vectors already: given them, only questions and
+    question + text are embedded, and the result is the same."""
+    from pipeline.embed.cache import text_hash
+    from pipeline.review.evaluate import MemoryCache
+
+    docs = transcripts(1)
+    units = segment_units(gold_from_texts("g", [(d, [c], t) for d, c, t in gold_rows(docs)], docs), docs)
+    hashing = make_embedder(EmbedConfig(runtime="hashing"))
+    full = embed_excerpts(hashing, units, MemoryCache())
+    cache = MemoryCache()
+    reused = embed_excerpts(hashing, units, cache, text_vectors=full.text)
+    for view in ("text", "question", "with_question"):
+        assert np.allclose(getattr(full, view), getattr(reused, view))
+    embedded = set(cache.vectors[hashing.id])
+    assert not any(text_hash(u.text) in embedded for u in units if u.question)  # texts were not embedded again
+    with pytest.raises(ValueError, match="one row per excerpt"):
+        embed_excerpts(hashing, units, cache, text_vectors=full.text[:-1])
