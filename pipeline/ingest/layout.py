@@ -237,7 +237,12 @@ def _labels(paragraphs: Sequence[Paragraph]) -> list[RawTurn]:
                 out.add("")
             continue
         found = rule.split(stripped)
-        if found:
+        if found and out.open and found[0] == out.speaker and out.role is None:
+            # The same label again, on the next line: one turn wrapped over several labelled
+            # lines (PDF-to-text exports relabel every line). Excerpts and the question
+            # before them need the whole turn, not 90-character shards of it.
+            out.add(found[1])
+        elif found:
             last_speaker = found[0]
             out.start(found[0], None, found[1])
         elif is_note(stripped):
