@@ -63,8 +63,8 @@ def mapper_task(plan):
 
 
 @task(name="code", **_TASK)
-def code_task(mapper, excerpts, vectors):
-    return runner.code_excerpts(mapper, excerpts, vectors)
+def code_task(plan, mapper, excerpts, vectors):
+    return runner.code_excerpts(plan, mapper, excerpts, vectors)
 
 
 @task(name="code-run", **_TASK)
@@ -160,14 +160,15 @@ def _stages(plan) -> dict:
 
     progress.start("map", len(excerpts))
     with Timer(plan, "map"):
-        if plan.config.mapping.mapper == "learned.v1":
-            codings = code_run_task(plan, excerpts, vectors)
+        if runner.mapper_scope(plan) == "run":
+            codings, notes = code_run_task(plan, excerpts, vectors)
+            plan.mapping_notes.extend(notes)
             progress.advance("map", len(excerpts))
         else:
             mapper = mapper_task(plan)
             size = plan.config.mapping.task_batch
             spans = [(i, min(i + size, len(excerpts))) for i in range(0, len(excerpts), size)]
-            futures = code_task.map(unmapped(mapper), [excerpts[a:b] for a, b in spans],
+            futures = code_task.map(unmapped(plan), unmapped(mapper), [excerpts[a:b] for a, b in spans],
                                     [vectors[a:b] for a, b in spans])
             codings = []
             for (a, b), future in zip(spans, futures):

@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import InvalidConfig
 
@@ -67,17 +67,28 @@ class TopicsConfig(_Section):
 
 
 class MappingConfig(_Section):
-    mapper: Literal["prototype.v1", "learned.v1"] = "prototype.v1"
-    """How a run suggests codes. ``prototype.v1`` codes each batch of ``task_batch`` excerpts
-    on its own. ``learned.v1`` scores the whole run in one task, zero-shot (standardised per
-    code and language, self-trained on the run, pooled across languages; see
-    ``pipeline.mapping.learned``); it also embeds each excerpt with its question. Coder
-    decisions are learned from afterwards with ``qualflow learn``. ``prototype.v1`` stays the
-    default: on the demo corpus's four top-level codes its suggestions agree better with the
-    gold codes (kappa 0.64 against 0.50 for a ``learned.v1`` run)."""
+    mapper: str = "detect.v1"
+    """How a run suggests codes: a mapper registered in ``pipeline.mapping`` (see
+    ``pipeline.mapping.base``). ``detect.v1`` (default) detects each code against a
+    background modelled from the run itself and abstains where the evidence is not there;
+    it learns from coder decisions with per-code thresholds set by cross-validation.
+    ``prototype.v1`` codes each batch against the codebook's examples alone;
+    ``learned.v1`` is the earlier standardised, self-trained mapper. ``detect.v1`` is the
+    default because it wins on the excerpt-level figures over all respondent speech,
+    where uncoded text counts (ARCHITECTURE.md, "Coding quality")."""
+    min_precision: float | None = Field(None, gt=0, lt=1)
+    """Promise at least this precision per code (e.g. 0.8): from coders' decisions, each
+    code gets the lowest threshold whose precision on those decisions is at least this with
+    ``confidence_level`` confidence (a one-sided Clopper-Pearson bound). A code for which no
+    threshold reaches it is not suggested, and ``run.json`` and the queue say so. Needs a
+    mapper that learns (``detect.v1``)."""
+    confidence_level: float = Field(0.9, ge=0.5, lt=1)
+    """How sure the ``min_precision`` promise is (0.9: a 90% lower bound)."""
     threshold: float = Field(0.6, gt=0, lt=1)
-    """Suggest a code when its confidence reaches this (0.6 at T=0.02: a margin of about 0.008
-    over the best rival; chosen on the demo corpus's gold codes, where it gave kappa 0.61)."""
+    """Suggest a code when its confidence reaches this (``prototype.v1`` and ``learned.v1``;
+    0.6 at T=0.02: a margin of about 0.008 over the best rival, chosen on the demo corpus's
+    gold codes). ``detect.v1`` sets a threshold per code from coder decisions (0.5 on its
+    calibrated probability before there are any) and uses this one only when it is set."""
     max_codes: int = Field(3, ge=1, le=10)
     temperature: float = Field(0.02, gt=0, le=1)
     """Softmax temperature over cosine similarities (cosines of e5 live in a narrow band)."""
@@ -90,6 +101,17 @@ class MappingConfig(_Section):
     """Excerpts per mapping task."""
     topic_threshold: float = Field(0.25, ge=0, le=1)
     """A topic maps to a category when at least this share of its excerpts is suggested it."""
+
+    @field_validator("mapper")
+    @classmethod
+    def _registered(cls, name: str) -> str:
+        from pipeline.mapping.base import mapper_class
+
+        try:
+            mapper_class(name)
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
+        return name
 
 
 class OutputConfig(_Section):

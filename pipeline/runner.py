@@ -55,6 +55,8 @@ class RunPlan:
     output_root: Path
     refit: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    mapping_notes: list[str] = field(default_factory=list)
+    """What the mapper did not promise (``Mapper.notes``), for ``run.json`` and the console."""
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     @property
@@ -222,28 +224,43 @@ def topics(plan: RunPlan, excerpts: Sequence[Excerpt], vectors: np.ndarray):
 
 
 def fit_mapper(plan: RunPlan):
-    """The zero-shot mapper with the codebook's prototypes embedded (cached like any text)."""
-    from pipeline.mapping import PrototypeMapper
-    from pipeline.mapping.learned import embed_codebook
+    """The run's mapper (``[mapping] mapper``), fitted on the codebook; its prototypes are
+    embedded through the cache like any text."""
+    from pipeline.mapping.base import make_mapper
+    from pipeline.mapping.vectors import embed_codebook
 
     protos, proto_vectors = embed_codebook(embedder_for(plan), plan.codebook, repository(plan.database_url))
-    return PrototypeMapper(plan.config.mapping).fit(plan.codebook, proto_vectors, protos)
+    return make_mapper(plan.config.mapping).fit(plan.codebook, proto_vectors, protos)
 
 
-def code_excerpts(mapper, excerpts: Sequence[Excerpt], vectors: np.ndarray) -> list[ExcerptCoding]:
-    return mapper.code(excerpts, vectors)
+def mapper_scope(plan: RunPlan) -> str:
+    """``batch`` (code slices in parallel tasks) or ``run`` (one task reads the whole run)."""
+    from pipeline.mapping.base import mapper_class
+
+    return mapper_class(plan.config.mapping.mapper).scope
 
 
-def code_run(plan: RunPlan, excerpts: Sequence[Excerpt], text_vectors: np.ndarray) -> list[ExcerptCoding]:
-    """``learned.v1`` zero-shot over every excerpt of the run at once (its standardisation,
-    self-training and pooling across languages read the whole run). ``text_vectors`` come
-    from the embed stage; questions and question + text are embedded through the cache."""
-    from pipeline.mapping.learned import LearnedMapper, embed_codebook, embed_excerpts
+def _vectors_for(plan: RunPlan, mapper, excerpts: Sequence[Excerpt], text_vectors: np.ndarray):
+    from pipeline.mapping.vectors import embed_excerpts, text_only
 
-    embedder, cache = embedder_for(plan), repository(plan.database_url)
-    prototypes, proto_vectors = embed_codebook(embedder, plan.codebook, cache)
-    vectors = embed_excerpts(embedder, excerpts, cache, text_vectors=text_vectors)
-    return LearnedMapper(plan.config.mapping).fit(plan.codebook, proto_vectors, prototypes).code(excerpts, vectors)
+    if not mapper.reads_context:
+        return text_only(text_vectors)
+    return embed_excerpts(embedder_for(plan), excerpts, repository(plan.database_url), text_vectors=text_vectors)
+
+
+def code_excerpts(plan: RunPlan, mapper, excerpts: Sequence[Excerpt], vectors: np.ndarray) -> list[ExcerptCoding]:
+    """Code one batch of excerpts (mappers of scope ``batch``)."""
+    return mapper.code(excerpts, _vectors_for(plan, mapper, excerpts, vectors))
+
+
+def code_run(plan: RunPlan, excerpts: Sequence[Excerpt], text_vectors: np.ndarray
+             ) -> tuple[list[ExcerptCoding], list[str]]:
+    """Code every excerpt of the run at once (mappers of scope ``run``: they standardise,
+    model the background or self-train over the whole run), and the mapper's notes.
+    ``text_vectors`` come from the embed stage; questions and question + text are embedded
+    through the cache."""
+    mapper = fit_mapper(plan)
+    return mapper.code(excerpts, _vectors_for(plan, mapper, excerpts, text_vectors)), mapper.notes()
 
 
 def map_topics(plan: RunPlan, found_topics, codings: Sequence[ExcerptCoding]) -> tuple[Topic, ...]:
@@ -297,7 +314,7 @@ def finish(
 
 
 __all__ = [
-    "RunPlan", "Timer", "code_excerpts", "code_run", "embed", "embedder_for", "embedding_batches", "fail_run", "finish", "fit_mapper",
+    "RunPlan", "Timer", "code_excerpts", "code_run", "mapper_scope", "embed", "embedder_for", "embedding_batches", "fail_run", "finish", "fit_mapper",
     "guide_linker", "ingest", "map_topics", "new_run_id",
     "plan_run", "repository", "save_excerpts", "segment", "start_run", "topics",
 ]

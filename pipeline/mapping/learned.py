@@ -35,81 +35,20 @@ import numpy as np
 from pipeline.config import MappingConfig
 from pipeline.embed.base import Embedder
 from pipeline.mapping.prototype import NONE, Prototype, PrototypeMapper, _primary, _sigmoid, centre_by_group
+from pipeline.mapping.base import register_mapper
+from pipeline.mapping.vectors import (ExcerptVectors, LabelledExcerpt, context_text, embed_codebook,
+                                      embed_excerpts)
 from pipeline.records import CategoryScore, Codebook, Excerpt, ExcerptCoding, Suggestion
 
 
-@dataclass(frozen=True)
-class ExcerptVectors:
-    """The embeddings ``learned.v1`` reads for a batch of excerpts, row-aligned.
-
-    ``question`` rows are zero for an excerpt with no question before it; ``with_question``
-    is the embedding of ``"{question}\\n{text}"`` (the excerpt's text alone when there is
-    no question).
-    """
-
-    text: np.ndarray
-    question: np.ndarray
-    with_question: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.text)
-
-    def take(self, rows: Sequence[int] | np.ndarray) -> "ExcerptVectors":
-        rows = np.asarray(rows, dtype=int)
-        return ExcerptVectors(self.text[rows], self.question[rows], self.with_question[rows])
-
-
-def context_text(excerpt: Excerpt) -> str:
-    return f"{excerpt.question}\n{excerpt.text}" if excerpt.question else excerpt.text
-
-
-def embed_excerpts(embedder: Embedder, excerpts: Sequence[Excerpt], cache=None,
-                   text_vectors: np.ndarray | None = None) -> ExcerptVectors:
-    """Embed the texts, the questions and both together (each distinct text once, cached).
-
-    ``text_vectors``: the texts' embeddings when the caller has them already (a run's embed
-    stage); then only the questions and question + text are looked up or embedded.
-    """
-    from pipeline.embed.cache import embed_with_cache
-
-    n = len(excerpts)
-    questions = sorted({e.question for e in excerpts if e.question})
-    texts = ([] if text_vectors is not None else [e.text for e in excerpts]) + [context_text(e) for e in excerpts]
-    vectors, _ = embed_with_cache(embedder, texts + questions, cache)
-    if text_vectors is not None:
-        if len(text_vectors) != n:
-            raise ValueError("text_vectors needs one row per excerpt")
-        vectors = np.vstack([np.asarray(text_vectors, dtype=vectors.dtype), vectors]) if n else vectors
-    by_question = dict(zip(questions, vectors[2 * n:]))
-    question = np.stack([by_question[e.question] if e.question else np.zeros(embedder.dim, np.float32)
-                         for e in excerpts]) if n else np.zeros((0, embedder.dim), np.float32)
-    return ExcerptVectors(vectors[:n], question, vectors[n:2 * n])
-
-
-@dataclass(frozen=True)
-class LabelledExcerpt:
-    """A training example: what coders said about one excerpt.
-
-    ``positive``: codes that apply. ``negative``: codes that do not; ``None`` means the
-    coding is complete, so every code not in ``positive`` is a negative.
-    """
-
-    excerpt: Excerpt
-    positive: frozenset[str]
-    negative: frozenset[str] | None = None
-
-    def label(self, code: str) -> int | None:
-        if code in self.positive:
-            return 1
-        if self.negative is None or code in self.negative:
-            return 0
-        return None
-
-
+@register_mapper
 class LearnedMapper:
     """``fit`` on a codebook and labelled excerpts; ``code`` suggests codes with confidences."""
 
     id = "learned.v1"
+    scope = "run"
+    reads_context = True
+    learns = True
 
     def __init__(
         self,
@@ -362,6 +301,9 @@ class LearnedMapper:
         w = self.weights()
         return np.where(np.isnan(learned), zero_shot, w * np.nan_to_num(learned) + (1 - w) * zero_shot)
 
+    def notes(self) -> list[str]:
+        return []
+
     def code(self, excerpts: Sequence[Excerpt], vectors: ExcerptVectors) -> list[ExcerptCoding]:
         if len(excerpts) == 0:
             return []
@@ -388,140 +330,4 @@ class LearnedMapper:
                 f"and the codebook definition ({1 - weight:.0%})")
 
 
-def embed_codebook(embedder: Embedder, codebook: Codebook, cache=None) -> tuple[list[Prototype], np.ndarray]:
-    from pipeline.mapping.prototype import codebook_prototypes, embed_prototypes
-
-    prototypes = codebook_prototypes(codebook)
-    return prototypes, embed_prototypes(embedder, prototypes, cache)
-
-
-# --------------------------------------------------------------------------------------
-# Re-suggesting for a run from the store's decisions
-# --------------------------------------------------------------------------------------
-
-
-def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None = None) -> list[LabelledExcerpt]:
-    """Every excerpt a coder has decided on, as a training example.
-
-    The latest decision on an excerpt (any coder) gives its positives (``codes`` is the set
-    after the decision). Negatives: codes whose suggestions on it were rejected or recoded
-    away; a ``recode`` or ``code`` decision states the full set, so then every other code is
-    a negative. Hand-coded spans (``start``/``end``) become examples of their own text.
-    """
-    from sqlalchemy import select
-
-    from pipeline.store import models as m
-    from pipeline.store.repository import excerpts_by_id
-
-    with store.session() as s:
-        q = select(m.Decision).order_by(m.Decision.id)
-        if excerpt_ids is not None:
-            q = q.where(m.Decision.excerpt_id.in_(list(excerpt_ids)))
-        decisions = list(s.scalars(q))
-        ids = sorted({d.excerpt_id for d in decisions})
-        rows = excerpts_by_id(s, ids)
-        rejected: dict[str, set[str]] = {}
-        for i in range(0, len(ids), 500):
-            for sg in s.scalars(select(m.SuggestionRow).where(
-                    m.SuggestionRow.excerpt_id.in_(ids[i:i + 500]),
-                    m.SuggestionRow.status.in_(["rejected", "recoded"]))):
-                rejected.setdefault(sg.excerpt_id, set()).add(sg.code)
-        texts = {}
-        for tid in {r.transcript_id for r in rows.values()}:
-            texts[tid] = s.get(m.Transcript, tid).text
-
-    unit_of: dict[int, tuple] = {}
-    latest: dict[tuple, object] = {}
-    for d in decisions:
-        unit = unit_of.get(d.undoes) if d.action == "undo" and d.undoes in unit_of else (d.excerpt_id, d.start, d.end)
-        unit_of[d.id] = unit
-        latest[unit] = d
-    examples = []
-    for (excerpt_id, start, end), d in latest.items():
-        r = rows[excerpt_id]
-        positive = frozenset(d.codes or ())
-        complete = d.action in ("recode", "code")
-        negative = None if complete else frozenset(rejected.get(excerpt_id, set()) - positive)
-        if start is not None and end is not None:
-            text = texts[r.transcript_id][start:end]
-            from pipeline.segment import excerpt_id as make_id
-
-            excerpt = Excerpt(make_id(r.transcript_id, start, end, text), r.transcript_id, start, end, text,
-                              r.turn_index, r.speaker, r.language, r.question, r.guide_section)
-        else:
-            excerpt = Excerpt(r.id, r.transcript_id, r.start, r.end, r.text, r.turn_index, r.speaker, r.language,
-                              r.question, r.guide_section)
-        if positive or negative is None or negative:
-            examples.append(LabelledExcerpt(excerpt, positive, negative))
-    return examples
-
-
-def resuggest(store, run_id: str, *, embedder: Embedder | None = None) -> int:
-    """Re-score a run's open suggestions with ``learned.v1`` trained on every decision so far.
-
-    Only rows still ``suggested`` change (their ``confidence`` and ``reason``); decided
-    rows are never touched, and no suggestion is added or removed. Returns how many rows
-    changed. Uses the run's own codebook, embedder settings and mapping settings.
-    """
-    from sqlalchemy import select
-
-    from pipeline.codebook import codebook_from_dict
-    from pipeline.config import RunConfig
-    from pipeline.embed.factory import make_embedder
-    from pipeline.errors import NotFound
-    from pipeline.store import models as m
-    from pipeline.store.repository import Repository, excerpts_by_id
-
-    with store.session() as s:
-        run = s.get(m.Run, run_id)
-        if run is None:
-            raise NotFound(f"no run {run_id!r} in the store")
-        if run.codebook_id is None:
-            raise NotFound(f"run {run_id!r} has no codebook recorded")
-        codebook = codebook_from_dict(s.get(m.CodebookRow, run.codebook_id).content, f"codebook {run.codebook_id}")
-        config = RunConfig.model_validate(run.config or {})
-        open_rows = list(s.scalars(select(m.SuggestionRow).where(
-            m.SuggestionRow.run_id == run_id, m.SuggestionRow.status == "suggested")))
-        seen = [r.excerpt_id for r in s.scalars(select(m.RunExcerpt).where(m.RunExcerpt.run_id == run_id))]
-        excerpt_rows = excerpts_by_id(s, seen)
-    if not open_rows:
-        return 0
-    embedder = embedder or make_embedder(config.embed)
-    cache = Repository(store)
-    prototypes, proto_vectors = embed_codebook(embedder, codebook, cache)
-    examples = training_examples_from_decisions(store)
-    known = {c.name for c in codebook.codes}
-    examples = [LabelledExcerpt(ex.excerpt, ex.positive & known, None if ex.negative is None else ex.negative & known)
-                for ex in examples]
-    train_vectors = embed_excerpts(embedder, [ex.excerpt for ex in examples], cache) if examples else None
-    mapper = LearnedMapper(config.mapping).fit(codebook, proto_vectors, prototypes, examples, train_vectors)
-
-    # Score every excerpt of the run together: the zero-shot part standardises over the batch.
-    excerpts = [Excerpt(r.id, r.transcript_id, r.start, r.end, r.text, r.turn_index, r.speaker, r.language,
-                        r.question, r.guide_section) for r in excerpt_rows.values()]
-    vectors = embed_excerpts(embedder, excerpts, cache)
-    conf = mapper.confidences(excerpts, vectors)
-    weights = mapper.weights()
-    column = {c: j for j, c in enumerate(mapper.codes_)}
-    row_of = {e.id: i for i, e in enumerate(excerpts)}
-    changed = 0
-    with store.transaction() as s:
-        for r in open_rows:
-            if r.excerpt_id not in row_of or r.code not in column:
-                continue
-            j = column[r.code]
-            value = round(float(conf[row_of[r.excerpt_id], j]), 4)
-            reason = mapper._reason(j, weights[j])
-            row = s.get(m.SuggestionRow, r.id)
-            if row is None or row.status != "suggested":
-                continue  # decided meanwhile: a coder's decision wins
-            if abs(row.confidence - value) > 1e-9 or row.reason != reason:
-                row.confidence, row.reason = value, reason
-                changed += 1
-    return changed
-
-
-__all__ = [
-    "ExcerptVectors", "LabelledExcerpt", "LearnedMapper", "context_text", "embed_codebook", "embed_excerpts",
-    "resuggest", "training_examples_from_decisions",
-]
+__all__ = ["ExcerptVectors", "LabelledExcerpt", "LearnedMapper", "context_text", "embed_codebook", "embed_excerpts"]

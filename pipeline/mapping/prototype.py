@@ -20,6 +20,7 @@ import numpy as np
 
 from pipeline.config import MappingConfig
 from pipeline.embed.base import Embedder
+from pipeline.mapping.base import register_mapper
 from pipeline.records import CategoryScore, Codebook, Excerpt, ExcerptCoding, Suggestion
 
 NONE = "__background__"
@@ -80,10 +81,14 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+@register_mapper
 class PrototypeMapper:
     """``fit`` embeds the codebook's prototypes; ``code`` scores excerpts against them."""
 
     id = "prototype.v1"
+    scope = "batch"
+    reads_context = False
+    learns = False
 
     def __init__(self, config: MappingConfig = MappingConfig(), *, centre_languages: bool | None = None) -> None:
         self.config = config
@@ -92,7 +97,13 @@ class PrototypeMapper:
         prototype language) before comparing them; ``None`` (default): centre when some
         excerpt's language has no example phrase in the codebook (see ``should_centre``)."""
 
-    def fit(self, codebook: Codebook, prototype_vectors: np.ndarray, prototypes: Sequence[Prototype]) -> "PrototypeMapper":
+    def fit(self, codebook: Codebook, prototype_vectors: np.ndarray, prototypes: Sequence[Prototype],
+            examples: Sequence = (), vectors=None) -> "PrototypeMapper":
+        if len(examples):
+            from pipeline.errors import InvalidInput
+
+            raise InvalidInput("mapping.mapper", "prototype.v1 does not learn from coded examples; "
+                                                 "use a mapper that learns (detect.v1, learned.v1)")
         self.codebook_ = codebook
         self.prototypes_ = list(prototypes)
         self.vectors_ = np.asarray(prototype_vectors, dtype=np.float32)
@@ -175,9 +186,14 @@ class PrototypeMapper:
             out[name] = _sigmoid((sim[name] - best_rival) / T)
         return out
 
-    def code(self, excerpts: Sequence[Excerpt], embeddings: np.ndarray) -> list[ExcerptCoding]:
+    def notes(self) -> list[str]:
+        return []
+
+    def code(self, excerpts: Sequence[Excerpt], embeddings) -> list[ExcerptCoding]:
+        """``embeddings``: the excerpts' ``ExcerptVectors`` (only the text view is read) or their text vectors."""
         if len(excerpts) == 0:
             return []
+        embeddings = getattr(embeddings, "text", embeddings)
         if self.should_centre([e.language for e in excerpts]):
             sim, nearest = self.similarities(self.centred(excerpts, embeddings), centred=True)
         else:

@@ -23,9 +23,9 @@ def register(app: typer.Typer) -> None:
         out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: outputs/eval-<timestamp>)."),
         level: str = typer.Option("segment", "--level", help="segment (each gold segment is a unit) or excerpt "
                                                               "(qualflow's own excerpts are the units)."),
-        mapper: Optional[str] = typer.Option(None, "--mapper", help="prototype.v1 (what `qualflow run` suggests) or "
-                                                                    "learned.v1; default: learned.v1 with "
-                                                                    "--learn-from, else prototype.v1."),
+        mapper: Optional[str] = typer.Option(None, "--mapper", help="A registered mapper (detect.v1, prototype.v1, "
+                                                                    "learned.v1); default: the config's, which "
+                                                                    "is what `qualflow run` suggests."),
         config: Optional[Path] = typer.Option(None, "--config", help="Run configuration (TOML): embedder, mapping."),
         unknown_codes: str = typer.Option("error", "--unknown-codes", help="error, or warn to leave out gold codes "
                                                                            "that are not in the codebook."),
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Re-score a run's open suggestions with a model trained on every coder decision so far."""
         from pipeline.errors import NotFound
-        from pipeline.mapping.learned import resuggest
+        from pipeline.mapping.resuggest import resuggest
         from pipeline.store.db import Store
         from pipeline.store.repository import Repository
 

@@ -51,7 +51,6 @@ UNIT_COVER = 0.5
 GOLD_COVER = 0.5
 """Y: so does a gold span of which at least this share lies inside the unit."""
 LEVELS = ("segment", "excerpt")
-MAPPERS = ("prototype.v1", "learned.v1")
 BINS = 10
 
 
@@ -262,39 +261,44 @@ def predict(
     codebook: Codebook,
     embedder,
     *,
-    mapper: str = "learned.v1",
-    train: Sequence[tuple[Excerpt, frozenset[str]]] = (),
+    mapper: str = "detect.v1",
+    train: Sequence = (),
     config=None,
     cache=None,
     force_top1: bool = False,
     learner: Mapping | None = None,
 ) -> Predictions:
-    """Code ``units`` with ``mapper``; ``learned.v1`` first learns from ``train`` (unit, gold codes).
+    """Code ``units`` with the registered ``mapper``, which first learns from ``train``:
+    ``(unit, gold codes)`` pairs (a complete coding) or ``LabelledExcerpt``s.
 
-    ``learner``: keyword arguments for ``LearnedMapper`` (the benchmark's ablations).
+    ``learner``: keyword arguments for the mapper's class (the benchmark's ablations).
     """
     from pipeline.config import MappingConfig
-    from pipeline.mapping.learned import LabelledExcerpt, LearnedMapper, embed_codebook, embed_excerpts
-    from pipeline.mapping.prototype import PrototypeMapper
+    from pipeline.mapping.base import mapper_class
+    from pipeline.mapping.vectors import LabelledExcerpt, embed_codebook, embed_excerpts, text_only
 
-    mapping = config or MappingConfig()
+    mapping = (config or MappingConfig()).model_copy(update={"mapper": mapper})
+    try:
+        cls = mapper_class(mapper)
+    except KeyError as exc:
+        raise InvalidInput("--mapper", exc.args[0]) from None
+    if train and not getattr(cls, "learns", False):
+        raise InvalidInput("--mapper", f"{mapper} does not learn; use a mapper that learns with --learn-from")
     codes = tuple(c.name for c in codebook.codes)
     prototypes, proto_vectors = embed_codebook(embedder, codebook, cache)
-    if mapper == "prototype.v1":
-        if train:
-            raise InvalidInput("--mapper", "prototype.v1 does not learn; use learned.v1 with --learn-from")
+
+    def vectors_of(excerpts):
+        if cls.reads_context:
+            return embed_excerpts(embedder, excerpts, cache)
         from pipeline.embed.cache import embed_with_cache
 
-        vectors, _ = embed_with_cache(embedder, [u.text for u in units], cache)
-        codings = PrototypeMapper(mapping).fit(codebook, proto_vectors, prototypes).code(units, vectors)
-    elif mapper == "learned.v1":
-        examples = [LabelledExcerpt(u, frozenset(c)) for u, c in train]
-        train_vectors = embed_excerpts(embedder, [u for u, _ in train], cache) if train else None
-        model = LearnedMapper(mapping, **dict(learner or {}))
-        model.fit(codebook, proto_vectors, prototypes, examples, train_vectors)
-        codings = model.code(units, embed_excerpts(embedder, units, cache))
-    else:
-        raise InvalidInput("--mapper", f"unknown mapper {mapper!r}; use one of {', '.join(MAPPERS)}")
+        return text_only(embed_with_cache(embedder, [e.text for e in excerpts], cache)[0])
+
+    examples = [u if isinstance(u, LabelledExcerpt) else LabelledExcerpt(u[0], frozenset(u[1])) for u in train]
+    model = cls(mapping, **dict(learner or {}))
+    model.fit(codebook, proto_vectors, prototypes, examples,
+              vectors_of([ex.excerpt for ex in examples]) if examples else None)
+    codings = model.code(units, vectors_of(units))
     column = {c: j for j, c in enumerate(codes)}
     confidence = np.zeros((len(units), len(codes)))
     suggested = {}
@@ -443,7 +447,7 @@ def evaluate_gold(
     first when given; its documents are left out of the evaluation."""
     started = time.perf_counter()
     config, embedder, cache = _defaults(config, embedder, cache)
-    mapper = mapper or ("learned.v1" if train_gold is not None else "prototype.v1")
+    mapper = mapper or config.mapping.mapper
     train: list[tuple[Excerpt, frozenset[str]]] = []
     training = None
     summary = gold.summary()
@@ -485,10 +489,14 @@ def leave_one_document_out(
     gold_cover: float = GOLD_COVER,
     bootstrap: int = 1000,
     learner: Mapping | None = None,
+    mapper: str | None = None,
 ) -> EvalReport:
-    """Learn from every gold document but one, code that one; pool the held-out codings."""
+    """Learn from every gold document but one, code that one; pool the held-out codings.
+
+    ``mapper``: a mapper that learns; default the config's."""
     started = time.perf_counter()
     config, embedder, cache = _defaults(config, embedder, cache)
+    mapper = mapper or config.mapping.mapper
     documents = sorted(gold.transcript_ids)
     if len(documents) < 2:
         raise InvalidInput(gold.name, "leave-one-document-out needs gold on at least two documents")
@@ -498,7 +506,7 @@ def leave_one_document_out(
     for doc in documents:
         train = [(u, coding[u.id]) for u in all_units if u.transcript_id != doc]
         test = [u for u in all_units if u.transcript_id == doc]
-        p = predict(test, codebook, embedder, mapper="learned.v1", train=train, config=config.mapping,
+        p = predict(test, codebook, embedder, mapper=mapper, train=train, config=config.mapping,
                     cache=cache, force_top1=(level == "segment"), learner=learner)
         rows += list(p.unit_ids)
         confidence.append(p.confidence)
@@ -507,7 +515,7 @@ def leave_one_document_out(
     predictions = Predictions(tuple(rows), tuple(c.name for c in codebook.codes), np.vstack(confidence), suggested)
     order = {u: i for i, u in enumerate(rows)}
     units = sorted(all_units, key=lambda u: order[u.id])
-    settings = _settings(level, "learned.v1", embedder, codebook, config, unit_cover, gold_cover, bootstrap)
+    settings = _settings(level, mapper, embedder, codebook, config, unit_cover, gold_cover, bootstrap)
     settings["protocol"] = "leave one document out"
     report = report_for(units, transcripts, gold, coding, predictions, settings=settings, unmatched=unmatched,
                         bootstrap=bootstrap, training={"folds": folds})

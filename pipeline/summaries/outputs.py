@@ -161,6 +161,7 @@ def write_run_outputs(
         "codebook": {"id": plan.codebook.id, "source": plan.codebook.source, "sha256": plan.codebook.sha256},
         "embedder_id": embedder_id,
         "mapper": plan.config.mapping.mapper,
+        "mapping_notes": list(plan.mapping_notes),
         "topic_model": {**topic_params, "saved": (out / "topic_model").is_dir()},
         "packages": package_versions(),
         "inputs": inputs,

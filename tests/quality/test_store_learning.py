@@ -9,7 +9,8 @@ from pipeline.codebook import codebook_to_dict
 from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.config import EmbedConfig, MappingConfig
 from pipeline.embed.factory import make_embedder
-from pipeline.mapping.learned import embed_codebook, resuggest, training_examples_from_decisions
+from pipeline.mapping.learned import embed_codebook
+from pipeline.mapping.resuggest import resuggest, training_examples_from_decisions
 from pipeline.mapping.prototype import PrototypeMapper
 from pipeline.review.evaluate import human_agreement
 from pipeline.review.gold import decisions_gold

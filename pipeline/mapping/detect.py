@@ -1,0 +1,266 @@
+"""``detect.v1``: detect each code against the run's own background; abstain elsewhere.
+
+Real coding is mostly "none": in exhaustively coded interviews three excerpts in four carry
+no code. So the question this mapper answers for each code is "is there evidence of it
+here?", not "which code fits best?".
+
+**Zero-shot** (no coder decisions for a code yet), over the whole run at once:
+
+1. *Evidence.* Per code, the excerpt's similarity to the code's definition and examples
+   (``PrototypeMapper.similarities``: nearest examples per language; centred per language
+   when the codebook has no examples in an excerpt's language), read alone and with the
+   question it answers, each standardised over the run (per language when centred); plus
+   the codebook's own words found in the excerpt (``lexicon``), weighted by their rarity.
+2. *Background from the run itself* (``background.excess_probability``): the probability
+   that an excerpt's evidence lies above what the run's background produces. A run with no
+   talk of a code shows no excess, and gets no suggestions for it.
+3. *Self-training* on the run: for a code with at least ``min_seeds`` excerpts detected
+   in step 2, a classifier learns those (against the lower 60% of the run) from the
+   excerpts' vectors, and its standardised output is added to the evidence before step 2 is
+   done again. Codes with no detected excerpt are left alone, so a run without them cannot
+   talk itself into them.
+
+A code is suggested when its probability reaches 0.5 (or ``[mapping] threshold`` when set);
+with a background in the codebook (``background_examples``), an excerpt must also be
+closer to the code's examples than to the background's.
+
+**Learning** (a code with at least ``min_decisions`` positive and negative decisions): a
+class-balanced logistic regression on the excerpt's vectors (text, and question + text)
+and its codebook words, made a probability by Platt scaling on held-out decisions, with
+the threshold that gives the best held-out F1 (``thresholds``); ``min_precision`` replaces
+it with the lowest threshold that keeps the promised precision, or makes the code abstain
+and says so (``notes``). Learned codes use the learned probability; others stay zero-shot.
+
+Why these choices, and what they bought on real, exhaustively coded interviews, is in
+ARCHITECTURE.md ("Coding quality").
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from pipeline.config import MappingConfig
+from pipeline.mapping.background import MIN_EXCERPTS, excess_probability
+from pipeline.mapping.base import register_mapper
+from pipeline.mapping.lexicon import CodeTerms, words
+from pipeline.mapping.prototype import NONE, Prototype, PrototypeMapper, _primary, centre_by_group
+from pipeline.mapping.thresholds import Platt, best_f1_threshold, out_of_fold, precision_threshold
+from pipeline.mapping.vectors import ExcerptVectors, LabelledExcerpt
+from pipeline.records import CategoryScore, Codebook, Excerpt, ExcerptCoding, Suggestion
+
+ZERO_SHOT_THRESHOLD = 0.5
+
+
+def _standardise(values: np.ndarray, groups: Sequence[np.ndarray]) -> np.ndarray:
+    out = np.zeros(len(values))
+    for rows in groups:
+        v = values[rows].astype(float)
+        spread = v.std()
+        out[rows] = (v - v.mean()) / spread if len(rows) > 1 and spread > 1e-9 else 0.0
+    return out
+
+
+@register_mapper
+class DetectMapper:
+    """See the module docstring."""
+
+    id = "detect.v1"
+    scope = "run"
+    reads_context = True
+    learns = True
+
+    def __init__(self, config: MappingConfig = MappingConfig(), *, lexical_weight: float = 0.5,
+                 self_train: bool = True, min_seeds: int = 5, self_train_C: float = 0.1,
+                 min_decisions: int = 5, C: float = 1.0, folds: int = 5) -> None:
+        self.config = config
+        self.lexical_weight = lexical_weight
+        self.self_train = self_train
+        self.min_seeds = min_seeds
+        self.self_train_C = self_train_C
+        self.min_decisions = min_decisions
+        self.C = C
+        self.folds = folds
+
+    # -- fitting ------------------------------------------------------------------------------
+    def fit(self, codebook: Codebook, prototype_vectors: np.ndarray, prototypes: Sequence[Prototype],
+            examples: Sequence[LabelledExcerpt] = (), vectors: ExcerptVectors | None = None) -> "DetectMapper":
+        self.codebook_ = codebook
+        self.codes_ = [c.name for c in codebook.codes]
+        self.prototype_ = PrototypeMapper(self.config).fit(codebook, prototype_vectors, prototypes)
+        self.terms_ = CodeTerms(codebook)
+        self.learned_: dict[str, dict] = {}
+        self.n_decisions_: dict[str, tuple[int, int]] = {c: (0, 0) for c in self.codes_}
+        self.notes_: list[str] = []
+        if len(examples) and (vectors is None or len(vectors) != len(examples)):
+            raise ValueError("fit needs one row of vectors per example")
+        features = self._features([ex.excerpt for ex in examples], vectors) if len(examples) else None
+        groups = [ex.excerpt.transcript_id for ex in examples]
+        for j, code in enumerate(self.codes_):
+            labels = [ex.label(code) for ex in examples]
+            rows = np.array([i for i, y in enumerate(labels) if y is not None], dtype=int)
+            y = np.array([labels[i] for i in rows], dtype=int)
+            positives, negatives = int(y.sum()), int(len(y) - y.sum())
+            self.n_decisions_[code] = (positives, negatives)
+            if min(positives, negatives) < self.min_decisions:
+                continue
+            make = self._classifier
+            held_out = out_of_fold(features[rows], y, [groups[i] for i in rows], make, folds=self.folds)
+            platt = Platt.fit(held_out, y)
+            probability = platt(held_out)
+            threshold = (self.config.threshold if "threshold" in self.config.model_fields_set
+                         else best_f1_threshold(probability, y))
+            promised = None
+            if self.config.min_precision is not None:
+                promised = precision_threshold(probability, y, self.config.min_precision,
+                                               self.config.confidence_level)
+            self.learned_[code] = {"model": make().fit(features[rows], y), "platt": platt,
+                                   "threshold": threshold if promised is None else max(promised, 1e-6),
+                                   "promised": promised, "positives": positives, "negatives": negatives}
+        if self.config.min_precision is not None:
+            target = f"{self.config.min_precision:.0%}"
+            for code in self.codes_:
+                if self.learned_.get(code, {}).get("promised") is None:
+                    p, n = self.n_decisions_[code]
+                    label = codebook.code(code).label
+                    self.notes_.append(f"{label}: not enough decisions yet to promise {target} precision "
+                                       f"({p} accepted, {n} rejected so far); not suggested")
+        return self
+
+    def _classifier(self):
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
+
+    def _features(self, excerpts: Sequence[Excerpt], vectors: ExcerptVectors) -> np.ndarray:
+        """The excerpt and the excerpt read with its question, and how many of each code's
+        words it uses (unweighted: a decision's features must not depend on the batch)."""
+        counts = np.array([[len(words(e.text) & self.terms_.for_language(c, e.language)) for c in self.codes_]
+                           for e in excerpts], dtype=np.float32).reshape(len(excerpts), len(self.codes_))
+        return np.hstack([vectors.text, vectors.with_question, np.log1p(counts)]).astype(np.float32)
+
+    def notes(self) -> list[str]:
+        return list(self.notes_)
+
+    # -- zero-shot ----------------------------------------------------------------------------
+    def zero_shot(self, excerpts: Sequence[Excerpt], vectors: ExcerptVectors
+                  ) -> tuple[np.ndarray, dict[str, np.ndarray], list[list[tuple[str, ...]]]]:
+        """``(n, codes)`` probabilities, the nearest prototype per code, and the matched words."""
+        n = len(excerpts)
+        languages = [e.language for e in excerpts]
+        centre = self.prototype_.should_centre(languages)
+        views = [vectors.text, vectors.with_question]
+        if centre:
+            views = [centre_by_group(v, languages) for v in views]
+            keys = [_primary(lang) for lang in languages]
+            groups = [np.flatnonzero([k == g for k in keys]) for g in sorted(set(keys))]
+        else:
+            groups = [np.arange(n)]
+        evidence = np.zeros((n, len(self.codes_)))
+        nearest: dict[str, np.ndarray] = {}
+        margin = np.zeros((n, len(self.codes_)))
+        has_background = len(self.prototype_.members_[NONE]) > 0
+        for v, view in enumerate(views):
+            sim, near = self.prototype_.similarities(view, centred=centre)
+            if v == 0:
+                nearest = near
+            for j, code in enumerate(self.codes_):
+                evidence[:, j] += _standardise(sim[code], groups)
+                if has_background:
+                    margin[:, j] += sim[code] - sim[NONE]
+        lexical, matched = self.terms_.evidence([e.text for e in excerpts], languages)
+        evidence += self.lexical_weight * lexical
+        probability = np.stack([excess_probability(evidence[:, j]) for j in range(len(self.codes_))], axis=1) \
+            if n else np.zeros((0, len(self.codes_)))
+        if self.self_train and n >= MIN_EXCERPTS:
+            features = np.hstack(views)
+            for j, code in enumerate(self.codes_):
+                if code in self.learned_:
+                    continue
+                seeds = np.flatnonzero(probability[:, j] >= ZERO_SHOT_THRESHOLD)
+                if len(seeds) < self.min_seeds:
+                    continue
+                learned = self._self_trained(features, evidence[:, j], seeds)
+                combined = _standardise(evidence[:, j], [np.arange(n)]) + learned
+                probability[:, j] = excess_probability(combined)
+        if has_background:
+            probability[margin <= 0] = np.minimum(probability[margin <= 0], ZERO_SHOT_THRESHOLD - 1e-3)
+        return probability, nearest, matched
+
+    def _self_trained(self, features: np.ndarray, evidence: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+        from sklearn.linear_model import LogisticRegression
+
+        n = len(evidence)
+        background = np.argsort(-evidence, kind="stable")[int(0.4 * n):]
+        background = np.setdiff1d(background, seeds)
+        rows = np.concatenate([seeds, background])
+        y = np.concatenate([np.ones(len(seeds)), np.zeros(len(background))])
+        clf = LogisticRegression(C=self.self_train_C, max_iter=2000, class_weight="balanced").fit(features[rows], y)
+        return _standardise(clf.decision_function(features), [np.arange(n)])
+
+    # -- coding -------------------------------------------------------------------------------
+    def confidences(self, excerpts: Sequence[Excerpt], vectors: ExcerptVectors) -> np.ndarray:
+        return self._score(excerpts, vectors)[0]
+
+    def _score(self, excerpts, vectors):
+        probability, nearest, matched = self.zero_shot(excerpts, vectors)
+        if self.learned_ and len(excerpts):
+            features = self._features(excerpts, vectors)
+            for j, code in enumerate(self.codes_):
+                model = self.learned_.get(code)
+                if model is not None:
+                    probability[:, j] = model["platt"](model["model"].decision_function(features))
+        return probability, nearest, matched
+
+    def threshold(self, code: str) -> float | None:
+        """The probability from which ``code`` is suggested; None when it abstains."""
+        model = self.learned_.get(code)
+        if self.config.min_precision is not None:
+            return None if model is None or model["promised"] is None else model["threshold"]
+        if model is not None:
+            return model["threshold"]
+        return self.config.threshold if "threshold" in self.config.model_fields_set else ZERO_SHOT_THRESHOLD
+
+    def code(self, excerpts: Sequence[Excerpt], vectors: ExcerptVectors) -> list[ExcerptCoding]:
+        if len(excerpts) == 0:
+            return []
+        probability, nearest, matched = self._score(excerpts, vectors)
+        thresholds = [self.threshold(c) for c in self.codes_]
+        parent = {c.name: c.parent for c in self.codebook_.codes}
+        codings = []
+        for i, excerpt in enumerate(excerpts):
+            scores = tuple(CategoryScore(c, float(probability[i, j])) for j, c in enumerate(self.codes_))
+            chosen = [j for j, t in enumerate(thresholds) if t is not None and probability[i, j] >= t]
+            names = {self.codes_[j] for j in chosen}
+            # a sub-code only under its suggested parent, as coders apply a code tree
+            chosen = [j for j in chosen if not parent[self.codes_[j]] or parent[self.codes_[j]] in names]
+            chosen.sort(key=lambda j: -probability[i, j])
+            chosen = chosen[: self.config.max_codes]
+            suggestions = tuple(
+                Suggestion(excerpt.id, self.codes_[j], round(float(probability[i, j]), 4),
+                           self._reason(j, i, nearest, matched), rank)
+                for rank, j in enumerate(chosen, start=1))
+            codings.append(ExcerptCoding(excerpt.id, scores, suggestions))
+        return codings
+
+    def _reason(self, j: int, i: int, nearest: dict[str, np.ndarray], matched) -> str:
+        code = self.codes_[j]
+        label = self.codebook_.code(code).label
+        terms = matched[i][j]
+        said = f"; uses the codebook's words {', '.join(chr(0x201c) + t + chr(0x201d) for t in terms[:5])}" \
+            if terms else ""
+        model = self.learned_.get(code)
+        if model is not None:
+            return (f"learned from {model['positives']} coded and {model['negatives']} rejected excerpts "
+                    f"(threshold {model['threshold']:.2f} by cross-validation){said}")
+        proto = self.prototype_.prototypes_[int(nearest[code][i])] if code in nearest else None
+        example = ""
+        if proto is not None:
+            text = proto.text if len(proto.text) <= 90 else proto.text[:87] + "..."
+            lang = f" [{proto.lang}]" if proto.lang else ""
+            example = f"; nearest example{lang}: \u201c{text}\u201d"
+        return f"zero-shot: {label} stands out from this run's background{example}{said}"
+
+
+__all__ = ["DetectMapper", "ZERO_SHOT_THRESHOLD"]
