@@ -61,15 +61,16 @@ BINS = 10
 
 
 def _question_before(transcript: Transcript, position: int) -> tuple[str | None, int, str, str | None]:
-    """The last interviewer turn before ``position``; and the turn index, speaker, language there."""
-    question, index, speaker, lang = None, 0, "", transcript.language
+    """The last real interviewer question before ``position`` (as for excerpts:
+    ``pipeline.segment.questions``); and the turn index, speaker, language there."""
+    from pipeline.segment.questions import question_before
+
+    index, speaker, lang = 0, "", transcript.language
     for turn in transcript.turns:
         if turn.start > position:
             break
-        if turn.role == "interviewer" and turn.end <= position:
-            question = turn.text
         index, speaker, lang = turn.index, turn.speaker, turn.lang or transcript.language
-    return question, index, speaker, lang
+    return question_before(transcript.turns, position), index, speaker, lang
 
 
 def segment_units(gold: Gold, transcripts: Sequence[Transcript]) -> list[Excerpt]:
