@@ -2,12 +2,14 @@
 
 **Units.** Agreement needs units both sides coded. Two granularities:
 
-* ``segment``: every located gold segment is a unit, the machine codes its text (with the
-  question it follows as context). It answers "given what a coder highlighted, does the
-  machine pick the coder's code?", and is how the benchmark reports.
-* ``excerpt``: our own excerpts (respondent speech, 1-4 sentences) of the documents the gold
-  covers are the units, as the review app shows them; an excerpt nobody coded is a unit
-  with no code.
+* ``excerpt`` (the default and the headline): our own excerpts (respondent speech, 1-4
+  sentences) of the documents the gold covers are the units, as the review app shows them;
+  an excerpt nobody coded is a unit with no code. Most real speech carries no code, so this
+  is where false positives count.
+* ``segment`` (a secondary view): every located gold segment is a unit, the machine codes
+  its text (with the question it follows as context). It answers only "given what a coder
+  highlighted, does the machine pick the coder's code?", and flatters: there is no uncoded
+  text to suggest a code for.
 
 **Matching gold spans to units.** Excerpts and gold segments rarely share boundaries. A
 unit gets a gold span's codes when the span covers at least ``unit_cover`` (X, default
@@ -23,7 +25,10 @@ presence with a bootstrap 95% interval over units (``pipeline.review.agreement``
 accuracy and top-3 recall over units with at least one gold code (is the highest-ranked
 code, or one of the three highest, among the gold codes), and calibration: a 10-bin
 reliability table over every unit × code confidence and its expected calibration error
-(ECE). The same figures per document, language and manifest attribute (city, role, ...).
+(ECE). Detection: micro precision and recall, suggestions per 100 units and the share of
+suggested unit x code pairs a coder would reject, reported only where the gold has uncoded
+text (``pipeline.review.detection``). The same figures per document, language and manifest
+attribute (city, role, ...). ``settings.measured_over`` names the level every figure is at.
 
 The machine's codes for a unit are its suggestions; at the segment level, where every
 unit carries a human code by construction, the top-ranked code is always included.
@@ -44,6 +49,7 @@ import numpy as np
 from pipeline.errors import InvalidInput
 from pipeline.records import Codebook, Excerpt, Transcript
 from pipeline.review.agreement import agreement, cohen_kappa, presence
+from pipeline.review.detection import LEVEL_NAMES, detection, detection_withheld, uncoded_share, withhold
 from pipeline.review.gold import Gold, GoldSpan, check_codes, load_gold, with_parents
 
 UNIT_COVER = 0.5
@@ -217,6 +223,7 @@ def score_units(
         "top1_accuracy": None, "top3_recall": None, "ece": None,
         "mean_codes_gold": _r(G.sum(axis=1).mean()) if len(G) else None,
         "mean_codes_predicted": _r(P.sum(axis=1).mean()) if len(P) else None,
+        **detection(G, P),
     }
     calibration: dict = {}
     if confidence is not None and len(unit_ids):
@@ -325,11 +332,19 @@ class EvalReport:
     training: dict | None = None
     warnings: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    simulation: list[dict] | None = None
+    """Learning-curve points of a simulated review (``pipeline.review.simulate``)."""
+    simulation_review: dict | None = None
+    """Its settings, warnings and the reliability of the reviewed suggestions' confidence."""
 
     def as_dict(self) -> dict:
-        return {"settings": self.settings, "overall": self.overall, "per_code": self.per_code,
-                "breakdown": self.breakdown, "calibration": self.calibration, "gold": self.gold,
-                "training": self.training, "warnings": self.warnings, "timings_s": self.timings_s}
+        out = {"settings": self.settings, "overall": self.overall, "per_code": self.per_code,
+               "breakdown": self.breakdown, "calibration": self.calibration, "gold": self.gold,
+               "training": self.training, "warnings": self.warnings, "timings_s": self.timings_s}
+        if self.simulation is not None:
+            out["simulation"] = self.simulation
+            out["simulation_review"] = self.simulation_review
+        return out
 
 
 def _attributes(unit: Excerpt, transcript: Transcript) -> dict[str, str]:
@@ -362,7 +377,7 @@ def breakdown(units: Sequence[Excerpt], transcripts: Sequence[Transcript], gold:
             overall, _, _ = score_units(ids, predictions.codes, gold, predictions.suggested, conf, bootstrap=bootstrap)
             rows.append({"value": value, **{k: overall[k] for k in (
                 "units", "units_with_gold", "kappa", "alpha", "alpha_ci", "macro_f1", "top1_accuracy", "top3_recall",
-                "ece")}})
+                "ece", "precision", "recall", "suggestions_per_100", "reject_share")}})
         out[attribute] = rows
     return out
 
@@ -376,6 +391,18 @@ def report_for(units: Sequence[Excerpt], transcripts: Sequence[Transcript], gold
                                                  bootstrap=bootstrap)
     overall["gold_spans_unmatched"] = unmatched
     warns = list(warnings)
+    # detection figures only where uncoded gold text means "no code" (pipeline.review.detection)
+    level = settings.get("level", "excerpt")
+    settings = {**settings, "measured_over": LEVEL_NAMES.get(level, level)}
+    overall["uncoded_share"] = uncoded_share(predictions.unit_ids, coding)
+    withheld = detection_withheld(level, overall["uncoded_share"])
+    rows = breakdown(units, transcripts, coding, predictions, bootstrap=min(bootstrap, 200))
+    if withheld:
+        overall = withhold(overall)
+        rows = {k: [withhold(r) for r in v] for k, v in rows.items()}
+        warns.append(withheld)
+    else:
+        settings["detection_assumes"] = "uncoded respondent text in the gold documents means no code applies"
     summary = dict(gold_summary) if gold_summary is not None else gold.summary()
     summary["spans_evaluated"] = len(gold.spans)
     if summary["unlocated"]:
@@ -386,9 +413,7 @@ def report_for(units: Sequence[Excerpt], transcripts: Sequence[Transcript], gold
         warns.append(f"gold codes not in the codebook were left out: {listing}")
     if unmatched:
         warns.append(f"{unmatched} gold spans reach no unit (e.g. interviewer speech at the excerpt level)")
-    return EvalReport(settings=settings, gold=summary, overall=overall, per_code=per_code,
-                      breakdown=breakdown(units, transcripts, coding, predictions,
-                                          bootstrap=min(bootstrap, 200)),
+    return EvalReport(settings=settings, gold=summary, overall=overall, per_code=per_code, breakdown=rows,
                       calibration=calibration, training=training, warnings=warns)
 
 
@@ -429,7 +454,7 @@ def evaluate_gold(
     codebook: Codebook,
     *,
     train_gold: Gold | None = None,
-    level: str = "segment",
+    level: str = "excerpt",
     mapper: str | None = None,
     embedder=None,
     config=None,
@@ -478,7 +503,7 @@ def leave_one_document_out(
     gold: Gold,
     codebook: Codebook,
     *,
-    level: str = "segment",
+    level: str = "excerpt",
     embedder=None,
     config=None,
     cache=None,
@@ -529,7 +554,7 @@ def evaluate(
     codebook: str | Path,
     *,
     learn_from: str | Path | None = None,
-    level: str = "segment",
+    level: str = "excerpt",
     mapper: str | None = None,
     on_unknown: str = "error",
     config: str | Path | None = None,
@@ -538,10 +563,13 @@ def evaluate(
     unit_cover: float = UNIT_COVER,
     gold_cover: float = GOLD_COVER,
     bootstrap: int = 1000,
+    simulate_review: Sequence[int] | str | None = None,
+    relearn_every: int = 25,
 ) -> EvalReport:
     """``qualflow eval`` as a function: ingest ``corpus``, load ``gold`` and ``codebook``,
     code and compare. With ``learn_from``, learn from that gold's documents first and
-    evaluate on the others."""
+    evaluate on the others. With ``simulate_review`` (numbers of decisions), also replay a
+    coder reviewing the queue (``pipeline.review.simulate``)."""
     from pipeline.codebook import load_codebook
     from pipeline.config import load_config
     from pipeline.ingest import ingest_corpus
@@ -550,6 +578,14 @@ def evaluate(
         raise InvalidInput("--level", f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
     if on_unknown not in ("error", "warn"):
         raise ValueError(on_unknown)
+    if simulate_review is not None:
+        from pipeline.review.simulate import check_relearn_every, parse_checkpoints
+
+        simulate_review = parse_checkpoints(simulate_review)
+        check_relearn_every(relearn_every)
+        if learn_from is not None:
+            raise InvalidInput("--simulate-review", "cannot be combined with --learn-from: the simulated coder "
+                                                    "starts from no decision on the gold documents")
     run_config = load_config(Path(config) if config else None)
     book = load_codebook(codebook)
     ingested = ingest_corpus(Path(corpus), languages=run_config.ingest.languages)
@@ -557,6 +593,8 @@ def evaluate(
         raise InvalidInput(corpus, "no transcript could be read from the corpus folder")
     warnings = [f"quarantined {q.file}: {q.reason}" for q in ingested.quarantined]
     gold_data = prepare_gold(load_gold(gold, ingested.transcripts), book, on_unknown=on_unknown)
+    if simulate_review is not None:  # one embedder and one vector cache for both
+        run_config, embedder, cache = _defaults(run_config, embedder, cache)
     train_gold = None
     if learn_from is not None:
         train_gold = prepare_gold(load_gold(learn_from, ingested.transcripts), book, on_unknown=on_unknown)
@@ -564,6 +602,16 @@ def evaluate(
                            embedder=embedder, config=run_config, cache=cache, unit_cover=unit_cover,
                            gold_cover=gold_cover, bootstrap=bootstrap, warnings=warnings)
     report.settings["corpus"] = Path(corpus).name
+    if simulate_review is not None:
+        from pipeline.review.simulate import simulate_review as simulate
+
+        started = time.perf_counter()
+        simulation = simulate(ingested.transcripts, gold_data, book, checkpoints=simulate_review,
+                              relearn_every=relearn_every, mapper=mapper, embedder=embedder, config=run_config,
+                              cache=cache, unit_cover=unit_cover, gold_cover=gold_cover)
+        report.simulation, report.simulation_review = simulation.points, simulation.summary()
+        report.warnings += simulation.warnings
+        report.timings_s["simulate_review"] = round(time.perf_counter() - started, 2)
     return report
 
 
@@ -640,6 +688,16 @@ def _table(rows: Sequence[Mapping], columns: Sequence[str]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def report_title(report: EvalReport) -> str:
+    """What was compared, over which units: e.g. "prototype.v1 vs human codes, excerpt level, all
+    respondent speech, 1,234 units"."""
+    s = report.settings
+    who = f"{s['mapper']} vs human codes" if s.get("mapper") else " vs ".join(s.get("coders", ()))
+    over = s.get("measured_over") or (LEVEL_NAMES.get(s["level"], s["level"]) if s.get("level") else
+                                      "excerpts both coders decided")
+    return f"{who}, {over}, {report.overall.get('units', 0):,} units"
+
+
 def render_html(report: EvalReport) -> str:
     """A small self-contained page: no scripts, nothing loaded from anywhere, every value escaped."""
     e = html.escape
@@ -650,6 +708,7 @@ def render_html(report: EvalReport) -> str:
         "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}td:first-child,th:first-child"
         "{text-align:left}.warn{color:#a50}</style></head><body>",
         "<h1>Agreement with human coders</h1>",
+        f"<p><strong>{e(report_title(report))}</strong></p>",
         "<p>" + e(", ".join(f"{k}: {v}" for k, v in report.settings.items())) + "</p>",
     ]
     parts += [f"<p class='warn'>{e(w)}</p>" for w in report.warnings]
@@ -663,6 +722,10 @@ def render_html(report: EvalReport) -> str:
     if report.calibration:
         parts += [f"<h2>Calibration (ECE {e(_fmt(report.calibration.get('ece')))})</h2>",
                   _table(report.calibration["bins"], ["bin", "count", "mean_confidence", "observed"])]
+    if report.simulation is not None:
+        from pipeline.review.simulate import simulation_html
+
+        parts.append(simulation_html(report.simulation, report.simulation_review or {}))
     unlocated = report.gold.get("unlocated") or []
     if unlocated:
         parts += ["<h2>Gold segments not located</h2>",
@@ -674,6 +737,6 @@ def render_html(report: EvalReport) -> str:
 __all__ = [
     "EvalReport", "GOLD_COVER", "MemoryCache", "Predictions", "UNIT_COVER", "breakdown", "default_out_dir", "evaluate",
     "evaluate_gold", "excerpt_units", "gold_coding", "human_agreement", "leave_one_document_out", "predict",
-    "precision_recall_f1", "prepare_gold", "reliability", "render_html", "score_units", "segment_units",
+    "precision_recall_f1", "prepare_gold", "reliability", "render_html", "report_title", "score_units", "segment_units",
     "top_k_hits", "write_report",
 ]
