@@ -41,6 +41,9 @@ def register(app: typer.Typer) -> None:
                                                       "decisions to report at, e.g. 100,200,400."),
         relearn_every: int = typer.Option(25, "--relearn-every", help="With --simulate-review: relearn after "
                                                                       "every this many decisions."),
+        all_documents: bool = typer.Option(False, "--all-documents", help="Every corpus document was coded "
+                                                                          "exhaustively: one with no gold code "
+                                                                          "counts too (all its speech uncoded)."),
     ) -> None:
         """Agreement of machine codes with human codes: kappa, alpha (95% CI), F1, top-k, calibration."""
         from rich.console import Console
@@ -54,7 +57,8 @@ def register(app: typer.Typer) -> None:
         with console.status("evaluating ..."):
             report = evaluate(corpus, gold, codebook, learn_from=learn_from, level=level, mapper=mapper,
                               on_unknown=unknown_codes, config=config, unit_cover=unit_cover, gold_cover=gold_cover,
-                              bootstrap=bootstrap, simulate_review=simulate_review, relearn_every=relearn_every)
+                              bootstrap=bootstrap, simulate_review=simulate_review, relearn_every=relearn_every,
+                              all_documents=all_documents)
         out_dir = out or default_out_dir()
         paths = write_report(report, out_dir)
         print_report(console, report)

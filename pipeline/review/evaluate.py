@@ -426,11 +426,13 @@ def prepare_gold(gold: Gold, codebook: Codebook, *, on_unknown: str = "error") -
     return with_parents(check_codes(gold, codebook, on_unknown=on_unknown), codebook)
 
 
-def units_for(level: str, gold: Gold, transcripts: Sequence[Transcript], segment_config=None) -> list[Excerpt]:
+def units_for(level: str, gold: Gold, transcripts: Sequence[Transcript], segment_config=None,
+              documents: Sequence[str] | None = None) -> list[Excerpt]:
+    """The units of ``level``; at the excerpt level, of ``documents`` (default: those with a gold span)."""
     if level == "segment":
         return segment_units(gold, transcripts)
     if level == "excerpt":
-        covered = gold.transcript_ids
+        covered = gold.transcript_ids if documents is None else set(documents)
         return excerpt_units([t for t in transcripts if t.id in covered], segment_config)
     raise InvalidInput("--level", f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
 
@@ -464,9 +466,12 @@ def evaluate_gold(
     bootstrap: int = 1000,
     warnings: Sequence[str] = (),
     learner: Mapping | None = None,
+    documents: Sequence[str] | None = None,
 ) -> EvalReport:
     """Evaluate on ``gold`` (already checked against the codebook), learning from ``train_gold``
-    first when given; its documents are left out of the evaluation."""
+    first when given; its documents are left out of the evaluation. ``documents``: the
+    documents the gold codes exhaustively, when some carry no code at all (default: those with
+    a gold span)."""
     started = time.perf_counter()
     config, embedder, cache = _defaults(config, embedder, cache)
     mapper = mapper or ("learned.v1" if train_gold is not None else "prototype.v1")
@@ -485,7 +490,9 @@ def evaluate_gold(
         train = [(u, train_coding[u.id]) for u in train_units]
         training = {"source": train_gold.name, "documents": sorted(held_out), "examples": len(train),
                     "examples_with_codes": sum(1 for _, c in train if c)}
-    units = units_for(level, gold, transcripts, config.segment)
+    if documents is not None and train_gold is not None:
+        documents = [d for d in documents if d not in train_gold.transcript_ids]
+    units = units_for(level, gold, transcripts, config.segment, documents)
     if not units:
         raise InvalidInput(gold.name, "no units to evaluate (no excerpt in the gold documents)")
     coding, unmatched = gold_coding(units, gold, unit_cover=unit_cover, gold_cover=gold_cover)
@@ -511,14 +518,16 @@ def leave_one_document_out(
     gold_cover: float = GOLD_COVER,
     bootstrap: int = 1000,
     learner: Mapping | None = None,
+    documents: Sequence[str] | None = None,
 ) -> EvalReport:
-    """Learn from every gold document but one, code that one; pool the held-out codings."""
+    """Learn from every gold document but one, code that one; pool the held-out codings.
+    ``documents`` as for ``evaluate_gold`` (at the excerpt level, a document with no code is a fold too)."""
     started = time.perf_counter()
     config, embedder, cache = _defaults(config, embedder, cache)
-    documents = sorted(gold.transcript_ids)
+    documents = sorted(gold.transcript_ids if documents is None or level == "segment" else documents)
     if len(documents) < 2:
         raise InvalidInput(gold.name, "leave-one-document-out needs gold on at least two documents")
-    all_units = units_for(level, gold, transcripts, config.segment)
+    all_units = units_for(level, gold, transcripts, config.segment, documents)
     coding, unmatched = gold_coding(all_units, gold, unit_cover=unit_cover, gold_cover=gold_cover)
     rows, confidence, suggested, folds = [], [], {}, []
     for doc in documents:
@@ -565,11 +574,13 @@ def evaluate(
     bootstrap: int = 1000,
     simulate_review: Sequence[int] | str | None = None,
     relearn_every: int = 25,
+    all_documents: bool = False,
 ) -> EvalReport:
     """``qualflow eval`` as a function: ingest ``corpus``, load ``gold`` and ``codebook``,
     code and compare. With ``learn_from``, learn from that gold's documents first and
     evaluate on the others. With ``simulate_review`` (numbers of decisions), also replay a
-    coder reviewing the queue (``pipeline.review.simulate``)."""
+    coder reviewing the queue (``pipeline.review.simulate``). With ``all_documents``, every
+    corpus document is taken as coded exhaustively, including those with no gold code."""
     from pipeline.codebook import load_codebook
     from pipeline.config import load_config
     from pipeline.ingest import ingest_corpus
@@ -598,9 +609,11 @@ def evaluate(
     train_gold = None
     if learn_from is not None:
         train_gold = prepare_gold(load_gold(learn_from, ingested.transcripts), book, on_unknown=on_unknown)
+    documents = [t.id for t in ingested.transcripts] if all_documents else None
     report = evaluate_gold(ingested.transcripts, gold_data, book, train_gold=train_gold, level=level, mapper=mapper,
                            embedder=embedder, config=run_config, cache=cache, unit_cover=unit_cover,
-                           gold_cover=gold_cover, bootstrap=bootstrap, warnings=warnings)
+                           gold_cover=gold_cover, bootstrap=bootstrap, warnings=warnings, documents=documents)
+    report.settings["documents"] = "every corpus document" if all_documents else "documents with a gold code"
     report.settings["corpus"] = Path(corpus).name
     if simulate_review is not None:
         from pipeline.review.simulate import simulate_review as simulate
@@ -608,7 +621,7 @@ def evaluate(
         started = time.perf_counter()
         simulation = simulate(ingested.transcripts, gold_data, book, checkpoints=simulate_review,
                               relearn_every=relearn_every, mapper=mapper, embedder=embedder, config=run_config,
-                              cache=cache, unit_cover=unit_cover, gold_cover=gold_cover)
+                              cache=cache, unit_cover=unit_cover, gold_cover=gold_cover, documents=documents)
         report.simulation, report.simulation_review = simulation.points, simulation.summary()
         report.warnings += simulation.warnings
         report.timings_s["simulate_review"] = round(time.perf_counter() - started, 2)

@@ -122,9 +122,11 @@ def simulate_review(
     cache=None,
     unit_cover: float | None = None,
     gold_cover: float | None = None,
+    documents: Sequence[str] | None = None,
 ) -> Simulation:
     """Replay a coder who reviews the queue (see the module docstring); ``gold`` is checked
-    against the codebook already (``prepare_gold``)."""
+    against the codebook already (``prepare_gold``). ``documents``: those coded exhaustively
+    (default: those with a gold span)."""
     from pipeline.review import evaluate as ev
     from pipeline.review.agreement import presence
     from pipeline.review.detection import MIN_UNCODED_SHARE, detection, uncoded_share
@@ -133,7 +135,7 @@ def simulate_review(
     check_relearn_every(relearn_every)
     learner = mapper if mapper and mapper not in NOT_LEARNING else DEFAULT_LEARNING_MAPPER
     config, embedder, cache = ev._defaults(config, embedder, cache)
-    units = ev.units_for("excerpt", gold, transcripts, config.segment)
+    units = ev.units_for("excerpt", gold, transcripts, config.segment, documents)
     if not units:
         raise InvalidInput(gold.name, "no excerpt in the gold documents to review")
     coding, _ = ev.gold_coding(units, gold, unit_cover=ev.UNIT_COVER if unit_cover is None else unit_cover,

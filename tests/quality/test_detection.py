@@ -117,3 +117,21 @@ def test_cli_eval_defaults_to_the_excerpt_level_and_names_it(tmp_path):
     assert data["settings"]["level"] == "excerpt" and data["overall"]["uncoded_share"] > 0
     assert data["overall"]["suggestions_per_100"] is not None
 
+
+
+def test_a_document_with_no_code_counts_only_when_named_as_coded(book, hashing):
+    """Exhaustive gold may leave a whole document uncoded (nothing in it applies); gold files list
+    only coded passages, so the caller names the documents that were coded."""
+    docs = with_chatter(transcripts(2))
+    quiet = make_transcript("doc-quiet", [("Interviewer", "interviewer", "How was your week at home?"),
+                                          ("Respondent", "respondent", CHATTER[0]),
+                                          ("Interviewer", "interviewer", "And what about the weekend then?"),
+                                          ("Respondent", "respondent", CHATTER[1])], lang="en")
+    gold = gold_for(docs, book)
+    common = dict(mapper="prototype.v1", embedder=hashing, bootstrap=0)
+    default = evaluate_gold(docs + [quiet], gold, book, **common)
+    named = evaluate_gold(docs + [quiet], gold, book, documents=[t.id for t in docs + [quiet]], **common)
+    assert "doc-quiet" not in {r["value"] for r in default.breakdown["document"]}
+    assert "doc-quiet" in {r["value"] for r in named.breakdown["document"]}
+    assert named.overall["units"] == default.overall["units"] + 2
+    assert named.overall["units_with_gold"] == default.overall["units_with_gold"]
