@@ -21,8 +21,10 @@ def register(app: typer.Typer) -> None:
         learn_from: Optional[Path] = typer.Option(None, "--learn-from", help="Learn from these human codes first; "
                                                                              "their documents are not evaluated."),
         out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: outputs/eval-<timestamp>)."),
-        level: str = typer.Option("segment", "--level", help="segment (each gold segment is a unit) or excerpt "
-                                                              "(qualflow's own excerpts are the units)."),
+        level: str = typer.Option("excerpt", "--level", help="excerpt (qualflow's own excerpts of all respondent "
+                                                              "speech are the units; uncoded text counts) or "
+                                                              "segment (only the gold segments: which code, given "
+                                                              "one applies)."),
         mapper: Optional[str] = typer.Option(None, "--mapper", help="A registered mapper (detect.v1, prototype.v1, "
                                                                     "learned.v1); default: the config's, which "
                                                                     "is what `qualflow run` suggests."),
@@ -34,6 +36,14 @@ def register(app: typer.Typer) -> None:
         gold_cover: float = typer.Option(0.5, min=0.0, max=1.0, help="Y: so does one with this share of itself "
                                                                      "inside the unit."),
         bootstrap: int = typer.Option(1000, min=0, help="Bootstrap resamples for alpha's 95% interval."),
+        simulate_review: Optional[str] = typer.Option(None, "--simulate-review", help="Also replay a coder who "
+                                                      "reviews the queue and the model relearning: numbers of "
+                                                      "decisions to report at, e.g. 100,200,400."),
+        relearn_every: int = typer.Option(25, "--relearn-every", help="With --simulate-review: relearn after "
+                                                                      "every this many decisions."),
+        all_documents: bool = typer.Option(False, "--all-documents", help="Every corpus document was coded "
+                                                                          "exhaustively: one with no gold code "
+                                                                          "counts too (all its speech uncoded)."),
     ) -> None:
         """Agreement of machine codes with human codes: kappa, alpha (95% CI), F1, top-k, calibration."""
         from rich.console import Console
@@ -47,7 +57,8 @@ def register(app: typer.Typer) -> None:
         with console.status("evaluating ..."):
             report = evaluate(corpus, gold, codebook, learn_from=learn_from, level=level, mapper=mapper,
                               on_unknown=unknown_codes, config=config, unit_cover=unit_cover, gold_cover=gold_cover,
-                              bootstrap=bootstrap)
+                              bootstrap=bootstrap, simulate_review=simulate_review, relearn_every=relearn_every,
+                              all_documents=all_documents)
         out_dir = out or default_out_dir()
         paths = write_report(report, out_dir)
         print_report(console, report)
@@ -81,16 +92,23 @@ def print_report(console, report) -> None:
     def f(x) -> str:
         return "–" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
 
+    from pipeline.review.evaluate import report_title
+
     o = report.overall
     ci = o.get("alpha_ci")
-    s = report.settings
-    title = f"{s.get('mapper')} vs human codes, {s.get('level')} level, {o['units']} units"
-    head = Table(title=title)
+    head = Table(title=report_title(report))
     for column in ("kappa", "alpha (95% CI)", "macro-F1", "top-1", "top-3", "ECE"):
         head.add_column(column, justify="right")
     head.add_row(f(o["kappa"]), f"{f(o['alpha'])} [{f(ci[0])}, {f(ci[1])}]" if ci else f(o["alpha"]),
                  f(o["macro_f1"]), f(o["top1_accuracy"]), f(o["top3_recall"]), f(o["ece"]))
     console.print(head)
+    detect = Table(title="What a coder meets (suggested excerpt x code pairs)")
+    for column in ("precision", "recall", "suggestions per 100 units", "would be rejected", "uncoded units"):
+        detect.add_column(column, justify="right")
+    share = o.get("uncoded_share")
+    detect.add_row(f(o.get("precision")), f(o.get("recall")), f(o.get("suggestions_per_100")),
+                   f(o.get("reject_share")), "–" if share is None else f"{share:.1%}")
+    console.print(detect)
     table = Table(title="Per code")
     table.add_column("code")
     for column in ("support", "predicted", "precision", "recall", "F1", "kappa"):
@@ -109,6 +127,23 @@ def print_report(console, report) -> None:
             by_doc.add_row(row["value"], str(row["units"]), f(row["kappa"]), f(row["alpha"]), f(row["macro_f1"]),
                            f(row["top1_accuracy"]), f(row["top3_recall"]))
         console.print(by_doc)
+    if report.simulation:
+        review = report.simulation_review or {}
+        sim = Table(title=f"Simulated review with {review.get('settings', {}).get('mapper')}, relearning every "
+                          f"{review.get('settings', {}).get('relearn_every')} decisions; figures on the excerpts "
+                          f"not yet reviewed")
+        for column in ("decisions", "from queue", "browsing", "macro-F1", "precision", "recall",
+                       "suggestions per 100", "accepted"):
+            sim.add_column(column, justify="right")
+        for p in report.simulation:
+            sim.add_row(str(p["decisions"]), str(p["from_queue"]), str(p["from_browsing"]), f(p["macro_f1"]),
+                        f(p["precision"]), f(p["recall"]), f(p["suggestions_per_100"]), f(p["accepted_share"]))
+        console.print(sim)
+        rel = review.get("reliability", {})
+        if rel.get("bins"):
+            console.print(f"reviewed suggestions: {rel['count']}, confidence vs accepted ECE {f(rel['ece'])}; "
+                          + ", ".join(f"{b['bin']}: {b['observed']:.0%} of {b['count']}" for b in rel["bins"]
+                                      if b["count"]), highlight=False)
     g = report.gold
     console.print(f"gold: {g['located']} of {g['segments_read']} segments located "
                   f"({g['located_share']:.1%}), {g['located_approximately']} approximately; "

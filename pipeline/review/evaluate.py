@@ -2,12 +2,14 @@
 
 **Units.** Agreement needs units both sides coded. Two granularities:
 
-* ``segment``: every located gold segment is a unit, the machine codes its text (with the
-  question it follows as context). It answers "given what a coder highlighted, does the
-  machine pick the coder's code?", and is how the benchmark reports.
-* ``excerpt``: our own excerpts (respondent speech, 1-4 sentences) of the documents the gold
-  covers are the units, as the review app shows them; an excerpt nobody coded is a unit
-  with no code.
+* ``excerpt`` (the default and the headline): our own excerpts (respondent speech, 1-4
+  sentences) of the documents the gold covers are the units, as the review app shows them;
+  an excerpt nobody coded is a unit with no code. Most real speech carries no code, so this
+  is where false positives count.
+* ``segment`` (a secondary view): every located gold segment is a unit, the machine codes
+  its text (with the question it follows as context). It answers only "given what a coder
+  highlighted, does the machine pick the coder's code?", and flatters: there is no uncoded
+  text to suggest a code for.
 
 **Matching gold spans to units.** Excerpts and gold segments rarely share boundaries. A
 unit gets a gold span's codes when the span covers at least ``unit_cover`` (X, default
@@ -23,7 +25,10 @@ presence with a bootstrap 95% interval over units (``pipeline.review.agreement``
 accuracy and top-3 recall over units with at least one gold code (is the highest-ranked
 code, or one of the three highest, among the gold codes), and calibration: a 10-bin
 reliability table over every unit × code confidence and its expected calibration error
-(ECE). The same figures per document, language and manifest attribute (city, role, ...).
+(ECE). Detection: micro precision and recall, suggestions per 100 units and the share of
+suggested unit x code pairs a coder would reject, reported only where the gold has uncoded
+text (``pipeline.review.detection``). The same figures per document, language and manifest
+attribute (city, role, ...). ``settings.measured_over`` names the level every figure is at.
 
 The machine's codes for a unit are its suggestions; at the segment level, where every
 unit carries a human code by construction, the top-ranked code is always included.
@@ -44,6 +49,7 @@ import numpy as np
 from pipeline.errors import InvalidInput
 from pipeline.records import Codebook, Excerpt, Transcript
 from pipeline.review.agreement import agreement, cohen_kappa, presence
+from pipeline.review.detection import LEVEL_NAMES, detection, detection_withheld, uncoded_share, withhold
 from pipeline.review.gold import Gold, GoldSpan, check_codes, load_gold, with_parents
 
 UNIT_COVER = 0.5
@@ -60,15 +66,16 @@ BINS = 10
 
 
 def _question_before(transcript: Transcript, position: int) -> tuple[str | None, int, str, str | None]:
-    """The last interviewer turn before ``position``; and the turn index, speaker, language there."""
-    question, index, speaker, lang = None, 0, "", transcript.language
+    """The last real interviewer question before ``position`` (as for excerpts:
+    ``pipeline.segment.questions``); and the turn index, speaker, language there."""
+    from pipeline.segment.questions import question_before
+
+    index, speaker, lang = 0, "", transcript.language
     for turn in transcript.turns:
         if turn.start > position:
             break
-        if turn.role == "interviewer" and turn.end <= position:
-            question = turn.text
         index, speaker, lang = turn.index, turn.speaker, turn.lang or transcript.language
-    return question, index, speaker, lang
+    return question_before(transcript.turns, position), index, speaker, lang
 
 
 def segment_units(gold: Gold, transcripts: Sequence[Transcript]) -> list[Excerpt]:
@@ -215,6 +222,7 @@ def score_units(
         "top1_accuracy": None, "top3_recall": None, "ece": None,
         "mean_codes_gold": _r(G.sum(axis=1).mean()) if len(G) else None,
         "mean_codes_predicted": _r(P.sum(axis=1).mean()) if len(P) else None,
+        **detection(G, P),
     }
     calibration: dict = {}
     if confidence is not None and len(unit_ids):
@@ -328,11 +336,19 @@ class EvalReport:
     training: dict | None = None
     warnings: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    simulation: list[dict] | None = None
+    """Learning-curve points of a simulated review (``pipeline.review.simulate``)."""
+    simulation_review: dict | None = None
+    """Its settings, warnings and the reliability of the reviewed suggestions' confidence."""
 
     def as_dict(self) -> dict:
-        return {"settings": self.settings, "overall": self.overall, "per_code": self.per_code,
-                "breakdown": self.breakdown, "calibration": self.calibration, "gold": self.gold,
-                "training": self.training, "warnings": self.warnings, "timings_s": self.timings_s}
+        out = {"settings": self.settings, "overall": self.overall, "per_code": self.per_code,
+               "breakdown": self.breakdown, "calibration": self.calibration, "gold": self.gold,
+               "training": self.training, "warnings": self.warnings, "timings_s": self.timings_s}
+        if self.simulation is not None:
+            out["simulation"] = self.simulation
+            out["simulation_review"] = self.simulation_review
+        return out
 
 
 def _attributes(unit: Excerpt, transcript: Transcript) -> dict[str, str]:
@@ -365,7 +381,7 @@ def breakdown(units: Sequence[Excerpt], transcripts: Sequence[Transcript], gold:
             overall, _, _ = score_units(ids, predictions.codes, gold, predictions.suggested, conf, bootstrap=bootstrap)
             rows.append({"value": value, **{k: overall[k] for k in (
                 "units", "units_with_gold", "kappa", "alpha", "alpha_ci", "macro_f1", "top1_accuracy", "top3_recall",
-                "ece")}})
+                "ece", "precision", "recall", "suggestions_per_100", "reject_share")}})
         out[attribute] = rows
     return out
 
@@ -379,6 +395,18 @@ def report_for(units: Sequence[Excerpt], transcripts: Sequence[Transcript], gold
                                                  bootstrap=bootstrap)
     overall["gold_spans_unmatched"] = unmatched
     warns = list(warnings)
+    # detection figures only where uncoded gold text means "no code" (pipeline.review.detection)
+    level = settings.get("level", "excerpt")
+    settings = {**settings, "measured_over": LEVEL_NAMES.get(level, level)}
+    overall["uncoded_share"] = uncoded_share(predictions.unit_ids, coding)
+    withheld = detection_withheld(level, overall["uncoded_share"])
+    rows = breakdown(units, transcripts, coding, predictions, bootstrap=min(bootstrap, 200))
+    if withheld:
+        overall = withhold(overall)
+        rows = {k: [withhold(r) for r in v] for k, v in rows.items()}
+        warns.append(withheld)
+    else:
+        settings["detection_assumes"] = "uncoded respondent text in the gold documents means no code applies"
     summary = dict(gold_summary) if gold_summary is not None else gold.summary()
     summary["spans_evaluated"] = len(gold.spans)
     if summary["unlocated"]:
@@ -389,9 +417,7 @@ def report_for(units: Sequence[Excerpt], transcripts: Sequence[Transcript], gold
         warns.append(f"gold codes not in the codebook were left out: {listing}")
     if unmatched:
         warns.append(f"{unmatched} gold spans reach no unit (e.g. interviewer speech at the excerpt level)")
-    return EvalReport(settings=settings, gold=summary, overall=overall, per_code=per_code,
-                      breakdown=breakdown(units, transcripts, coding, predictions,
-                                          bootstrap=min(bootstrap, 200)),
+    return EvalReport(settings=settings, gold=summary, overall=overall, per_code=per_code, breakdown=rows,
                       calibration=calibration, training=training, warnings=warns)
 
 
@@ -404,11 +430,13 @@ def prepare_gold(gold: Gold, codebook: Codebook, *, on_unknown: str = "error") -
     return with_parents(check_codes(gold, codebook, on_unknown=on_unknown), codebook)
 
 
-def units_for(level: str, gold: Gold, transcripts: Sequence[Transcript], segment_config=None) -> list[Excerpt]:
+def units_for(level: str, gold: Gold, transcripts: Sequence[Transcript], segment_config=None,
+              documents: Sequence[str] | None = None) -> list[Excerpt]:
+    """The units of ``level``; at the excerpt level, of ``documents`` (default: those with a gold span)."""
     if level == "segment":
         return segment_units(gold, transcripts)
     if level == "excerpt":
-        covered = gold.transcript_ids
+        covered = gold.transcript_ids if documents is None else set(documents)
         return excerpt_units([t for t in transcripts if t.id in covered], segment_config)
     raise InvalidInput("--level", f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
 
@@ -432,7 +460,7 @@ def evaluate_gold(
     codebook: Codebook,
     *,
     train_gold: Gold | None = None,
-    level: str = "segment",
+    level: str = "excerpt",
     mapper: str | None = None,
     embedder=None,
     config=None,
@@ -442,9 +470,12 @@ def evaluate_gold(
     bootstrap: int = 1000,
     warnings: Sequence[str] = (),
     learner: Mapping | None = None,
+    documents: Sequence[str] | None = None,
 ) -> EvalReport:
     """Evaluate on ``gold`` (already checked against the codebook), learning from ``train_gold``
-    first when given; its documents are left out of the evaluation."""
+    first when given; its documents are left out of the evaluation. ``documents``: the
+    documents the gold codes exhaustively, when some carry no code at all (default: those with
+    a gold span)."""
     started = time.perf_counter()
     config, embedder, cache = _defaults(config, embedder, cache)
     mapper = mapper or config.mapping.mapper
@@ -463,7 +494,9 @@ def evaluate_gold(
         train = [(u, train_coding[u.id]) for u in train_units]
         training = {"source": train_gold.name, "documents": sorted(held_out), "examples": len(train),
                     "examples_with_codes": sum(1 for _, c in train if c)}
-    units = units_for(level, gold, transcripts, config.segment)
+    if documents is not None and train_gold is not None:
+        documents = [d for d in documents if d not in train_gold.transcript_ids]
+    units = units_for(level, gold, transcripts, config.segment, documents)
     if not units:
         raise InvalidInput(gold.name, "no units to evaluate (no excerpt in the gold documents)")
     coding, unmatched = gold_coding(units, gold, unit_cover=unit_cover, gold_cover=gold_cover)
@@ -481,7 +514,7 @@ def leave_one_document_out(
     gold: Gold,
     codebook: Codebook,
     *,
-    level: str = "segment",
+    level: str = "excerpt",
     embedder=None,
     config=None,
     cache=None,
@@ -490,17 +523,18 @@ def leave_one_document_out(
     bootstrap: int = 1000,
     learner: Mapping | None = None,
     mapper: str | None = None,
+    documents: Sequence[str] | None = None,
 ) -> EvalReport:
     """Learn from every gold document but one, code that one; pool the held-out codings.
-
-    ``mapper``: a mapper that learns; default the config's."""
+    ``documents`` as for ``evaluate_gold`` (at the excerpt level, a document with no code is a
+    fold too). ``mapper``: a mapper that learns; default the config's."""
     started = time.perf_counter()
     config, embedder, cache = _defaults(config, embedder, cache)
     mapper = mapper or config.mapping.mapper
-    documents = sorted(gold.transcript_ids)
+    documents = sorted(gold.transcript_ids if documents is None or level == "segment" else documents)
     if len(documents) < 2:
         raise InvalidInput(gold.name, "leave-one-document-out needs gold on at least two documents")
-    all_units = units_for(level, gold, transcripts, config.segment)
+    all_units = units_for(level, gold, transcripts, config.segment, documents)
     coding, unmatched = gold_coding(all_units, gold, unit_cover=unit_cover, gold_cover=gold_cover)
     rows, confidence, suggested, folds = [], [], {}, []
     for doc in documents:
@@ -536,7 +570,7 @@ def evaluate(
     codebook: str | Path,
     *,
     learn_from: str | Path | None = None,
-    level: str = "segment",
+    level: str = "excerpt",
     mapper: str | None = None,
     on_unknown: str = "error",
     config: str | Path | None = None,
@@ -545,10 +579,15 @@ def evaluate(
     unit_cover: float = UNIT_COVER,
     gold_cover: float = GOLD_COVER,
     bootstrap: int = 1000,
+    simulate_review: Sequence[int] | str | None = None,
+    relearn_every: int = 25,
+    all_documents: bool = False,
 ) -> EvalReport:
     """``qualflow eval`` as a function: ingest ``corpus``, load ``gold`` and ``codebook``,
     code and compare. With ``learn_from``, learn from that gold's documents first and
-    evaluate on the others."""
+    evaluate on the others. With ``simulate_review`` (numbers of decisions), also replay a
+    coder reviewing the queue (``pipeline.review.simulate``). With ``all_documents``, every
+    corpus document is taken as coded exhaustively, including those with no gold code."""
     from pipeline.codebook import load_codebook
     from pipeline.config import load_config
     from pipeline.ingest import ingest_corpus
@@ -557,6 +596,14 @@ def evaluate(
         raise InvalidInput("--level", f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
     if on_unknown not in ("error", "warn"):
         raise ValueError(on_unknown)
+    if simulate_review is not None:
+        from pipeline.review.simulate import check_relearn_every, parse_checkpoints
+
+        simulate_review = parse_checkpoints(simulate_review)
+        check_relearn_every(relearn_every)
+        if learn_from is not None:
+            raise InvalidInput("--simulate-review", "cannot be combined with --learn-from: the simulated coder "
+                                                    "starts from no decision on the gold documents")
     run_config = load_config(Path(config) if config else None)
     book = load_codebook(codebook)
     ingested = ingest_corpus(Path(corpus), languages=run_config.ingest.languages)
@@ -564,13 +611,27 @@ def evaluate(
         raise InvalidInput(corpus, "no transcript could be read from the corpus folder")
     warnings = [f"quarantined {q.file}: {q.reason}" for q in ingested.quarantined]
     gold_data = prepare_gold(load_gold(gold, ingested.transcripts), book, on_unknown=on_unknown)
+    if simulate_review is not None:  # one embedder and one vector cache for both
+        run_config, embedder, cache = _defaults(run_config, embedder, cache)
     train_gold = None
     if learn_from is not None:
         train_gold = prepare_gold(load_gold(learn_from, ingested.transcripts), book, on_unknown=on_unknown)
+    documents = [t.id for t in ingested.transcripts] if all_documents else None
     report = evaluate_gold(ingested.transcripts, gold_data, book, train_gold=train_gold, level=level, mapper=mapper,
                            embedder=embedder, config=run_config, cache=cache, unit_cover=unit_cover,
-                           gold_cover=gold_cover, bootstrap=bootstrap, warnings=warnings)
+                           gold_cover=gold_cover, bootstrap=bootstrap, warnings=warnings, documents=documents)
+    report.settings["documents"] = "every corpus document" if all_documents else "documents with a gold code"
     report.settings["corpus"] = Path(corpus).name
+    if simulate_review is not None:
+        from pipeline.review.simulate import simulate_review as simulate
+
+        started = time.perf_counter()
+        simulation = simulate(ingested.transcripts, gold_data, book, checkpoints=simulate_review,
+                              relearn_every=relearn_every, mapper=mapper, embedder=embedder, config=run_config,
+                              cache=cache, unit_cover=unit_cover, gold_cover=gold_cover, documents=documents)
+        report.simulation, report.simulation_review = simulation.points, simulation.summary()
+        report.warnings += simulation.warnings
+        report.timings_s["simulate_review"] = round(time.perf_counter() - started, 2)
     return report
 
 
@@ -647,6 +708,16 @@ def _table(rows: Sequence[Mapping], columns: Sequence[str]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def report_title(report: EvalReport) -> str:
+    """What was compared, over which units: e.g. "prototype.v1 vs human codes, excerpt level, all
+    respondent speech, 1,234 units"."""
+    s = report.settings
+    who = f"{s['mapper']} vs human codes" if s.get("mapper") else " vs ".join(s.get("coders", ()))
+    over = s.get("measured_over") or (LEVEL_NAMES.get(s["level"], s["level"]) if s.get("level") else
+                                      "excerpts both coders decided")
+    return f"{who}, {over}, {report.overall.get('units', 0):,} units"
+
+
 def render_html(report: EvalReport) -> str:
     """A small self-contained page: no scripts, nothing loaded from anywhere, every value escaped."""
     e = html.escape
@@ -657,6 +728,7 @@ def render_html(report: EvalReport) -> str:
         "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}td:first-child,th:first-child"
         "{text-align:left}.warn{color:#a50}</style></head><body>",
         "<h1>Agreement with human coders</h1>",
+        f"<p><strong>{e(report_title(report))}</strong></p>",
         "<p>" + e(", ".join(f"{k}: {v}" for k, v in report.settings.items())) + "</p>",
     ]
     parts += [f"<p class='warn'>{e(w)}</p>" for w in report.warnings]
@@ -670,6 +742,10 @@ def render_html(report: EvalReport) -> str:
     if report.calibration:
         parts += [f"<h2>Calibration (ECE {e(_fmt(report.calibration.get('ece')))})</h2>",
                   _table(report.calibration["bins"], ["bin", "count", "mean_confidence", "observed"])]
+    if report.simulation is not None:
+        from pipeline.review.simulate import simulation_html
+
+        parts.append(simulation_html(report.simulation, report.simulation_review or {}))
     unlocated = report.gold.get("unlocated") or []
     if unlocated:
         parts += ["<h2>Gold segments not located</h2>",
@@ -681,6 +757,6 @@ def render_html(report: EvalReport) -> str:
 __all__ = [
     "EvalReport", "GOLD_COVER", "MemoryCache", "Predictions", "UNIT_COVER", "breakdown", "default_out_dir", "evaluate",
     "evaluate_gold", "excerpt_units", "gold_coding", "human_agreement", "leave_one_document_out", "predict",
-    "precision_recall_f1", "prepare_gold", "reliability", "render_html", "score_units", "segment_units",
+    "precision_recall_f1", "prepare_gold", "reliability", "render_html", "report_title", "score_units", "segment_units",
     "top_k_hits", "write_report",
 ]

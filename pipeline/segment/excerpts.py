@@ -1,7 +1,8 @@
 """Respondent speech → excerpts of about 1-4 sentences.
 
 An excerpt never crosses a turn (so never a speaker change). It carries the interviewer's
-preceding question as context and that question's guide section. Its id is derived from
+last real question before it as context (not a backchannel such as "mh mh" or "sì", nor a
+two-word prompt: ``pipeline.segment.questions``) and that question's guide section. Its id is derived from
 the transcript id, its offsets and its text, so an unchanged excerpt keeps its id (and the
 coder decisions attached to it) across runs.
 """
@@ -14,6 +15,7 @@ from typing import Iterable
 from pipeline.config import SegmentConfig
 from pipeline.records import Excerpt, Transcript, Turn
 from pipeline.segment.guide_link import GuideLinker
+from pipeline.segment.questions import is_real_question, questions_by_turn
 from pipeline.segment.sentences import split_sentences
 
 
@@ -45,12 +47,7 @@ def segment_transcript(
     transcript: Transcript, config: SegmentConfig = SegmentConfig(), linker: GuideLinker | None = None
 ) -> list[Excerpt]:
     turns = transcript.turns
-    questions: list[str | None] = []
-    last_question: str | None = None
-    for turn in turns:
-        if turn.role == "interviewer":
-            last_question = turn.text
-        questions.append(last_question)
+    questions = questions_by_turn(turns)
     sections = _sections(turns, linker)
 
     excerpts: list[Excerpt] = []
@@ -84,7 +81,8 @@ def _sections(turns: Iterable[Turn], linker: GuideLinker | None) -> list[str | N
     turns = list(turns)
     if linker is None:
         return [None] * len(turns)
-    asked = [i for i, t in enumerate(turns) if t.role == "interviewer"]
+    # a backchannel moves to no section: the section is the last real question's
+    asked = [i for i, t in enumerate(turns) if t.role == "interviewer" and is_real_question(t.text)]
     linked = dict(zip(asked, linker.sections_for([turns[i].text for i in asked])))
     out, current = [], None
     for i in range(len(turns)):

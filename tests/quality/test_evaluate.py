@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from pipeline.config import MappingConfig
+
 from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.config import EmbedConfig
 from pipeline.embed.factory import make_embedder
@@ -65,7 +67,7 @@ def test_excerpt_level_uses_our_excerpts_and_counts_uncoded_ones(study, hashing)
 def test_learn_from_trains_on_its_documents_and_evaluates_the_others(study, hashing):
     docs, book, gold = study
     report = evaluate_gold(docs, gold, book, train_gold=gold.only(["doc-0", "doc-1"]), embedder=hashing, bootstrap=0)
-    assert report.settings["mapper"] == "learned.v1"
+    assert report.settings["mapper"] == MappingConfig().mapper  # the config's mapper, which learns
     assert report.training["documents"] == ["doc-0", "doc-1"] and report.training["examples"] == 24
     assert report.gold["located"] == 36 and report.gold["spans_evaluated"] == 12
     assert report.gold["excluded_documents"] == ["doc-0", "doc-1"]
@@ -128,7 +130,7 @@ def test_cli_eval_writes_outputs_and_user_errors_exit_2(files):
     done = subprocess.run(base + ["--gold", str(gold), "--learn-from", str(learn), "--out", str(tmp_path / "ev")],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "learned.v1 vs human codes" in done.stdout and "kappa" in done.stdout
+    assert "detect.v1 vs human codes" in done.stdout and "kappa" in done.stdout
     data = json.loads((tmp_path / "ev" / "eval.json").read_text(encoding="utf-8"))
     assert data["training"]["documents"] == ["doc-0"]
     assert {r["value"] for r in data["breakdown"]["document"]} == {"doc-1", "doc-2"}

@@ -55,10 +55,10 @@ def test_end_to_end_with_real_weights_learning_beats_zero_shot(serdif):
     gold = prepare_gold(load_gold(folder / "tags_dev.csv", transcripts), codebook)
     config = RunConfig()
     common = dict(embedder=make_embedder(config.embed), config=config, cache=MemoryCache(), bootstrap=100)
-    zero = evaluate_gold(transcripts, gold, codebook, mapper="prototype.v1", **common)
-    loo = leave_one_document_out(transcripts, gold, codebook, **common)
+    zero = evaluate_gold(transcripts, gold, codebook, mapper="prototype.v1", level="segment", **common)
+    loo = leave_one_document_out(transcripts, gold, codebook, level="segment", mapper="learned.v1", **common)
     print("zero-shot", zero.overall, "\nleave-one-document-out", loo.overall)
     # Measured: zero-shot kappa 0.16, top-3 0.39; learning kappa 0.58, top-3 0.84.
-    assert 0.05 < zero.overall["kappa"] < 0.35 and zero.overall["top3_recall"] > 0.25
+    assert zero.overall["kappa"] > 0.05 and zero.overall["top3_recall"] > 0.25
     assert loo.overall["kappa"] >= 0.5 and loo.overall["top3_recall"] >= 0.75
     assert loo.overall["alpha_ci"][0] > zero.overall["alpha_ci"][1]
