@@ -49,7 +49,7 @@ class TooManyAttempts(QualflowError):
     http_status = 429
 
     def __init__(self, minutes: int) -> None:
-        super().__init__(f"Too many failed sign-ins for this user from this address. Try again in {minutes} minutes.")
+        super().__init__(f"Too many failed sign-ins. Try again in {minutes} minutes.")
 
 
 def http_status(exc: QualflowError) -> int:

@@ -320,7 +320,9 @@ class LoginFailure(Base):
     """A failed sign-in, for rate limiting by username and address (no password is kept)."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_who", "username", "ip", "at"),)
+    __table_args__ = (Index("ix_login_failures_who", "username", "ip", "at"),
+                      Index("ix_login_failures_ip", "ip", "at"),  # the per-address limit
+                      Index("ix_login_failures_at", "at"))  # purging old rows
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(80))
