@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from app import summaries
 from app.charts import grouped_bars
@@ -134,7 +135,8 @@ def signed_version(request: Request, city: str, signoff_id: int,
 def export_html(request: Request, city: str, signoff_id: int,
                 user: CurrentUser = Depends(require(can_read_summaries)), run: str = ""):
     the_run, row, validator, verified = _signed(request, city, signoff_id, run)
-    css = (STATIC / "style.css").read_text(encoding="utf-8")
+    # our own stylesheet, not user data: escaping it would turn "Segoe UI" into &#34;Segoe UI&#34;
+    css = Markup((STATIC / "style.css").read_text(encoding="utf-8"))
     html = request.app.state.templates.get_template("export.html").render(
         city=city, signoff=row, validator=validator, verified=verified, content=row.content,
         charts=charts(row.content, links=False), css=css, links=False)

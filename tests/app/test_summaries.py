@@ -134,6 +134,8 @@ def test_exports_of_a_signed_summary(client_for, store):
     assert html.status_code == 200 and "attachment" in html.headers["content-disposition"]
     assert row.content_sha256 in html.text and world.excerpts()[4].text in html.text
     assert "<script" not in html.text and "<svg" in html.text and "<style>" in html.text
+    style = html.text.split("<style>")[1].split("</style>")[0]
+    assert '"Segoe UI"' in style and "&#34;" not in style and "&gt;" not in style  # the stylesheet as written
     pdf = validator.get(f"/cities/Thessaloniki/signoffs/{row.id}/export.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-") and pdf.content.rstrip().endswith(b"%%EOF")
