@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 
 from app.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, session_user, tokens_match
+from app.data import city_key
 from app.errors import BadRequest, CsrfFailed, Forbidden, LoginRequired
 from app.permissions import CurrentUser
 from pipeline.store.db import Store
@@ -38,6 +39,7 @@ def make_environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["pq"] = lambda s: quote(str(s), safe="")
+    env.filters["citypath"] = lambda s: quote(city_key(str(s)), safe="")  # a city in a /cities/ URL
     env.filters["dt"] = format_time
     env.filters["pct"] = _pct
     env.filters["human"] = lambda s: (s or "unknown").replace("_", " ")
