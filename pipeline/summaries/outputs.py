@@ -128,6 +128,8 @@ def write_run_outputs(
             f.write(json.dumps({**row, **more}, ensure_ascii=False) + "\n")
 
     write_topics_csv(out / "topics.csv", transcripts, excerpts, topics, assignments)
+    cities = sorted({t.meta.city or "unknown" for t in transcripts})
+    topic_of = {a.excerpt_id: a.topic_id for a in assignments}
 
     codes_of = {c.excerpt_id: {s.code: s.confidence for s in c.suggestions} for c in codings}
     summaries = build_city_summaries(transcripts, excerpts, codes_of, plan.codebook, topics, assignments,
