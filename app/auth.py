@@ -235,7 +235,7 @@ def session_user(store: Store, token: str | None) -> CurrentUser | None:
         if _aware(web.last_seen_at) + TOUCH_EVERY <= t:
             s.execute(update(m.WebSession).where(m.WebSession.id == key).values(last_seen_at=t))
             s.commit()
-        return CurrentUser(user.id, user.username, user.role, web.csrf_token)
+        return CurrentUser(user.id, user.username, user.role, web.csrf_token, bool(user.must_change_password))
 
 
 def revoke_session(store: Store, token: str | None) -> None:

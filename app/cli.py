@@ -1,4 +1,4 @@
-"""``qualflow users add|list`` and ``qualflow serve``. Heavy imports happen inside the commands."""
+"""``qualflow users add|passwd|list`` and ``qualflow serve``. Heavy imports happen inside the commands."""
 
 from __future__ import annotations
 
@@ -45,6 +45,21 @@ def register(app: typer.Typer) -> None:
         password = read_password()
         add_user(Store(database), name, role, password)
         typer.echo(f"Added {name} ({role}).")
+
+    @users.command("passwd")
+    def users_passwd(
+        name: str = typer.Argument(..., help="The user whose password to reset."),
+        database: Optional[str] = typer.Option(None, "--database", envvar="QUALFLOW_DATABASE_URL",
+                                               help="Store URL (default: outputs/qualflow.db)."),
+    ) -> None:
+        """Reset a password (asked twice, or read from standard input); the user must change it at
+        the next sign-in, and all their sessions end. Audited."""
+        from app.accounts import reset_password
+        from pipeline.store.db import Store
+
+        password = read_password()
+        username = reset_password(Store(database), name, password, by=None)
+        typer.echo(f"Reset the password of {username}; they choose a new one at their next sign-in.")
 
     @users.command("list")
     def users_list(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pipeline.errors import NotFound, QualflowError
 
-__all__ = ["Conflict", "CsrfFailed", "Forbidden", "LoginRequired", "NotFound", "TooManyAttempts", "BadRequest",
-           "http_status"]
+__all__ = ["Conflict", "CsrfFailed", "Forbidden", "LoginRequired", "NotFound", "PasswordChangeRequired",
+           "TooManyAttempts", "BadRequest", "http_status"]
 
 
 class BadRequest(QualflowError):
@@ -43,6 +43,15 @@ class Conflict(QualflowError):
     """Someone else changed what this request was about since the page was rendered."""
 
     http_status = 409
+
+
+class PasswordChangeRequired(QualflowError):
+    """An admin reset the password: nothing else until the user has chosen a new one."""
+
+    http_status = 403
+
+    def __init__(self) -> None:
+        super().__init__("Your password was reset: choose a new one on your account page first.")
 
 
 class TooManyAttempts(QualflowError):

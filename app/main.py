@@ -16,7 +16,7 @@ from urllib.parse import quote
 from fastapi.routing import APIRoute
 
 from app.auth import RateLimit
-from app.errors import BadRequest, LoginRequired, http_status
+from app.errors import BadRequest, LoginRequired, PasswordChangeRequired, http_status
 from app.web import STATIC, make_environment, render, wants_json
 from pipeline.errors import QualflowError
 from pipeline.store.db import Store
@@ -57,9 +57,9 @@ class SecurityHeaders:
 
 def routers():
     """The app's routers, in the order they are included."""
-    from app.routes import admin, auth, cities, review, themes
+    from app.routes import account, admin, auth, cities, review, themes
 
-    return (auth.router, review.router, themes.router, cities.router, admin.router)
+    return (auth.router, account.router, review.router, themes.router, cities.router, admin.router)
 
 
 def api_routes(application: FastAPI) -> list[APIRoute]:
@@ -91,6 +91,8 @@ def create_app(store_url: str | None = None, *, store: Store | None = None, secu
         if isinstance(exc, LoginRequired) and request.method in ("GET", "HEAD") and not wants_json(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        if isinstance(exc, PasswordChangeRequired) and request.method in ("GET", "HEAD") and not wants_json(request):
+            return RedirectResponse("/account", status_code=303)
         if wants_json(request):
             return JSONResponse({"error": str(exc), "status": status}, status_code=status)
         return render(request, "error.html", status=status, message=str(exc), status_code=status)
