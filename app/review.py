@@ -461,6 +461,14 @@ def add_memo(store: Store, user: CurrentUser, excerpt_id: str, text: str, run_id
             if s.get(m.RunExcerpt, (run.id, excerpt_id)) is None:
                 raise Forbidden(f"Excerpt {excerpt_id!r} is not part of run {run.id}.")
             _check_in_scope(s, run.id, user.id, excerpt_id)
+            # a memo belongs to the excerpt, not to a run: naming another run must not reach
+            # an excerpt that some run assigns to other coders only
+            assignees: dict[str, set[int]] = defaultdict(set)
+            for r, u in s.execute(select(m.Assignment.run_id, m.Assignment.user_id)
+                                  .where(m.Assignment.excerpt_id == excerpt_id)):
+                assignees[r].add(u)
+            if any(user.id not in coders for coders in assignees.values()):
+                raise Forbidden("This excerpt is assigned to other coders.")
         memo = m.Memo(excerpt_id=excerpt_id, transcript_id=excerpt.transcript_id, user_id=user.id, text=text,
                       created_at=datetime.now(timezone.utc))
         s.add(memo)

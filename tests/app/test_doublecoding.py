@@ -106,6 +106,18 @@ def test_a_coder_writes_memos_only_where_they_may_decide(client_for, store, user
         assert sorted((m_.user_id, m_.excerpt_id) for m_ in s.scalars(select(m.Memo))) == sorted(
             [(users["coder"], both), (users["coder2"], bens), (users["validator"], bens)])
 
+    # a newer run without assignments does not open the excerpt that the older run gave ben
+    from pipeline.records import ExcerptCoding
+    from pipeline.store.repository import Repository
+
+    repo = Repository(store)
+    repo.create_run("r-2026-02", "corpora/test", {})
+    repo.save_run_results("r-2026-02", codings=[ExcerptCoding(e.id, (), ()) for e in world.excerpts()],
+                          assignments=[], topics=[], quarantined=[])
+    repo.finish_run("r-2026-02", status="completed", output_dir=None, summary={}, codebook_id=world.codebook().id)
+    assert memo(ana, bens).status_code == 403
+    assert memo(ana, unassigned).status_code == 200  # unassigned in both runs: hers now
+
 
 def test_only_coders_can_be_assigned(client_for, users):
     admin = client_for("admin")
