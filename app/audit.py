@@ -11,6 +11,7 @@ from typing import Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.spreadsheet import safe_cell
 from pipeline.store import models as m
 
 CSV_COLUMNS = ["id", "at", "user", "action", "object_type", "object_id", "details"]
@@ -34,17 +35,12 @@ def entries(session: Session, *, limit: int | None = None, before_id: int | None
     return list(session.execute(q))
 
 
-def _cell(value: str) -> str:
-    # A cell starting with = + - @ (or a tab/CR) is run as a formula by spreadsheet programs;
-    # audit details hold memo texts typed by users, so neutralise them with a leading quote.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def csv_rows(rows: Iterable[tuple]) -> Iterator[list[str]]:
     for entry, username in rows:
         at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=timezone.utc)
-        yield [str(entry.id), at.isoformat(), _cell(username or ""), _cell(entry.action), _cell(entry.object_type),
-               _cell(entry.object_id), _cell(json.dumps(entry.details, ensure_ascii=False, sort_keys=True))]
+        yield [str(entry.id), at.isoformat(), safe_cell(username or ""), safe_cell(entry.action),
+               safe_cell(entry.object_type), safe_cell(entry.object_id),
+               safe_cell(json.dumps(entry.details, ensure_ascii=False, sort_keys=True))]
 
 
 def export_csv(session: Session) -> str:

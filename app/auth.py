@@ -12,9 +12,11 @@ Design:
 - **CSRF**: every form carries the session's token in ``csrf_token``; ``fetch`` requests send
   it in the ``X-CSRF-Token`` header. The sign-in form, before any session exists, uses a
   double-submit cookie (``qualflow_login``, SameSite=Strict).
-- **Rate limit**: 5 failed sign-ins for one username from one address within 5 minutes
-  answer 429 until the window has passed, whatever the password (table ``login_failures``,
-  so it holds across workers and restarts).
+- **Rate limit**: 5 failed sign-ins for one username from one address, 20 for one username
+  from anywhere, or 30 from one address within 5 minutes answer 429 until the window has
+  passed, whatever the password (table ``login_failures``, so it holds across workers and
+  restarts). An attempt is recorded before its password is verified, so simultaneous
+  attempts cannot all slip under the limit; rows older than the window are purged.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -117,8 +119,14 @@ def list_users(store: Store) -> list[m.User]:
 
 @dataclass(frozen=True)
 class RateLimit:
+    """Failed sign-ins allowed within ``window``: for one username from one address, for one
+    username from anywhere (an attacker can change addresses), and from one address for any
+    usernames (unknown names each cost an argon2 verification too)."""
+
     failures: int = 5
     window: timedelta = timedelta(minutes=5)
+    per_username: int = 20
+    per_address: int = 30
 
 
 def _dummy_hash() -> str:
@@ -128,19 +136,53 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
+def _serialise_attempts(s: Session, username: str) -> None:
+    """Make attempts for one username take turns between counting and recording.
+
+    SQLite lets one writer in at a time and the attempt is written before it is counted, so
+    that is enough there; PostgreSQL needs a lock, or two transactions would each count
+    only their own new row.
+    """
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(727002, hashtext(:name))"), {"name": username})
+
+
+def _record_attempt(store: Store, username: str, ip: str, limit: RateLimit) -> None:
+    """Count this attempt as a failure *before* the password is verified (a right password
+    deletes it again).
+
+    Recording first and counting after, in one transaction, is what stops simultaneous wrong
+    passwords from all passing the check. An attempt over a limit is refused and not kept
+    (so hammering does not extend the lock-out), and rows older than the window are purged.
+    """
+    t = now()
+    since = t - limit.window
+    with store.transaction() as s:
+        _serialise_attempts(s, username)
+        s.add(m.LoginFailure(username=username, ip=ip, at=t))
+        s.flush()
+        recent = select(func.count()).select_from(m.LoginFailure).where(m.LoginFailure.at > since)
+        counts = (
+            (s.scalar(recent.where(m.LoginFailure.username == username, m.LoginFailure.ip == ip)), limit.failures),
+            (s.scalar(recent.where(m.LoginFailure.username == username)), limit.per_username),
+            (s.scalar(recent.where(m.LoginFailure.ip == ip)), limit.per_address),
+        )
+        if any(count > allowed for count, allowed in counts):
+            raise TooManyAttempts(max(1, int(limit.window.total_seconds() // 60)))  # rolls the attempt back
+        s.execute(delete(m.LoginFailure).where(m.LoginFailure.at <= since))
+
+
 def authenticate(store: Store, username: str, password: str, ip: str, limit: RateLimit = RateLimit()) -> int | None:
     """The user id when the password is right and the user may sign in, else ``None``.
 
-    Raises ``TooManyAttempts`` once ``limit.failures`` failures for this username and
-    address fall within ``limit.window``, before looking at the password at all.
+    Raises ``TooManyAttempts`` once a limit of ``limit`` is reached, before looking at the
+    password at all. ``ip`` is the peer address (a proxy's header only when the server was
+    told to trust it).
     """
     username = username.strip()[:80]
-    since = now() - limit.window
+    ip = (ip or "unknown")[:64]
+    _record_attempt(store, username, ip, limit)
     with store.session() as s:
-        recent = s.scalar(select(func.count()).select_from(m.LoginFailure).where(
-            m.LoginFailure.username == username, m.LoginFailure.ip == ip, m.LoginFailure.at > since))
-        if recent >= limit.failures:
-            raise TooManyAttempts(max(1, int(limit.window.total_seconds() // 60)))
         user = s.scalars(select(m.User).where(m.User.username == username)).first()
     ok = False
     if user is not None and user.password_hash and user.active and can_sign_in(user.role):
@@ -154,10 +196,9 @@ def authenticate(store: Store, username: str, password: str, ip: str, limit: Rat
             hasher.verify(_dummy_hash(), password)
         except VerificationError:
             pass
+    if not ok:
+        return None  # the attempt recorded above stays as the failure
     with store.transaction() as s:
-        if not ok:
-            s.add(m.LoginFailure(username=username, ip=ip, at=now()))
-            return None
         s.execute(delete(m.LoginFailure).where(m.LoginFailure.username == username, m.LoginFailure.ip == ip))
         if hasher.check_needs_rehash(user.password_hash):
             s.execute(update(m.User).where(m.User.id == user.id).values(password_hash=hasher.hash(password)))
@@ -194,7 +235,7 @@ def session_user(store: Store, token: str | None) -> CurrentUser | None:
         if _aware(web.last_seen_at) + TOUCH_EVERY <= t:
             s.execute(update(m.WebSession).where(m.WebSession.id == key).values(last_seen_at=t))
             s.commit()
-        return CurrentUser(user.id, user.username, user.role, web.csrf_token)
+        return CurrentUser(user.id, user.username, user.role, web.csrf_token, bool(user.must_change_password))
 
 
 def revoke_session(store: Store, token: str | None) -> None:

@@ -1,4 +1,4 @@
-"""``qualflow users add|list`` and ``qualflow serve``. Heavy imports happen inside the commands."""
+"""``qualflow users add|passwd|list`` and ``qualflow serve``. Heavy imports happen inside the commands."""
 
 from __future__ import annotations
 
@@ -46,6 +46,21 @@ def register(app: typer.Typer) -> None:
         add_user(Store(database), name, role, password)
         typer.echo(f"Added {name} ({role}).")
 
+    @users.command("passwd")
+    def users_passwd(
+        name: str = typer.Argument(..., help="The user whose password to reset."),
+        database: Optional[str] = typer.Option(None, "--database", envvar="QUALFLOW_DATABASE_URL",
+                                               help="Store URL (default: outputs/qualflow.db)."),
+    ) -> None:
+        """Reset a password (asked twice, or read from standard input); the user must change it at
+        the next sign-in, and all their sessions end. Audited."""
+        from app.accounts import reset_password
+        from pipeline.store.db import Store
+
+        password = read_password()
+        username = reset_password(Store(database), name, password, by=None)
+        typer.echo(f"Reset the password of {username}; they choose a new one at their next sign-in.")
+
     @users.command("list")
     def users_list(
         database: Optional[str] = typer.Option(None, "--database", envvar="QUALFLOW_DATABASE_URL",
@@ -66,7 +81,14 @@ def register(app: typer.Typer) -> None:
         database: Optional[str] = typer.Option(None, "--database", envvar="QUALFLOW_DATABASE_URL",
                                                help="Store URL (default: outputs/qualflow.db)."),
         secure_cookies: bool = typer.Option(False, "--secure-cookies",
-                                            help="Mark cookies Secure: set when users reach the app over HTTPS."),
+                                            help="Mark cookies Secure and send HSTS: set when users reach the app "
+                                                 "over HTTPS."),
+        proxy_headers: bool = typer.Option(False, "--proxy-headers",
+                                           help="Take the client address from X-Forwarded-For: only behind a "
+                                                "reverse proxy that sets it."),
+        forwarded_allow_ips: str = typer.Option("127.0.0.1", "--forwarded-allow-ips",
+                                                help="With --proxy-headers: the proxies' addresses (comma-separated) "
+                                                     "whose headers are believed."),
     ) -> None:
         """Serve the review app (coders' queues, validators' city summaries)."""
         import uvicorn
@@ -75,4 +97,18 @@ def register(app: typer.Typer) -> None:
 
         application = create_app(database, secure_cookies=secure_cookies)
         typer.echo(f"qualflow review on http://{host}:{port}/ (Ctrl+C to stop)")
-        uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=True)
+        uvicorn.Server(server_config(application, host, port, proxy_headers=proxy_headers,
+                                     forwarded_allow_ips=forwarded_allow_ips)).run()
+
+
+def server_config(application, host: str, port: int, *, proxy_headers: bool = False,
+                  forwarded_allow_ips: str = "127.0.0.1"):
+    """uvicorn's settings for ``qualflow serve``.
+
+    Proxy headers are off unless asked for: the sign-in limits count failures per client
+    address, and a header anyone can send (even from loopback) would let them pick one.
+    """
+    import uvicorn
+
+    return uvicorn.Config(application, host=host, port=port, log_level="warning", proxy_headers=proxy_headers,
+                          forwarded_allow_ips=forwarded_allow_ips)

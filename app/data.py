@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -67,6 +68,23 @@ def excerpt_record(row: m.ExcerptRow) -> Excerpt:
 
 def city_name(city: str | None) -> str:
     return city or "unknown"
+
+
+_KEY_ESCAPES = re.compile(r"[/\\~.%?#]")
+
+
+def city_key(city: str) -> str:
+    """The city's name as one URL path segment: ``/ \\ ~ . % ? #`` become ``~hex~``.
+
+    A city comes from the manifest and may be called "Emilia/Romagna" or "..": a ``%2F``
+    is decoded before routing, so the name itself cannot be the segment. The key is
+    reversible and equals the name for ordinary names (``Bologna``, ``Θεσσαλονίκη``).
+    """
+    return _KEY_ESCAPES.sub(lambda ch: f"~{ord(ch.group()):x}~", city)
+
+
+def city_from_key(key: str) -> str:
+    return re.sub(r"~([0-9a-f]{1,6})~", lambda h: chr(int(h.group(1), 16)), key)
 
 
 def run_material(session: Session, run_id: str, city: str | None = None):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pipeline.errors import NotFound, QualflowError
 
-__all__ = ["Conflict", "CsrfFailed", "Forbidden", "LoginRequired", "NotFound", "TooManyAttempts", "BadRequest",
-           "http_status"]
+__all__ = ["Conflict", "CsrfFailed", "Forbidden", "LoginRequired", "NotFound", "PasswordChangeRequired",
+           "TooManyAttempts", "BadRequest", "http_status"]
 
 
 class BadRequest(QualflowError):
@@ -45,11 +45,20 @@ class Conflict(QualflowError):
     http_status = 409
 
 
+class PasswordChangeRequired(QualflowError):
+    """An admin reset the password: nothing else until the user has chosen a new one."""
+
+    http_status = 403
+
+    def __init__(self) -> None:
+        super().__init__("Your password was reset: choose a new one on your account page first.")
+
+
 class TooManyAttempts(QualflowError):
     http_status = 429
 
     def __init__(self, minutes: int) -> None:
-        super().__init__(f"Too many failed sign-ins for this user from this address. Try again in {minutes} minutes.")
+        super().__init__(f"Too many failed sign-ins. Try again in {minutes} minutes.")
 
 
 def http_status(exc: QualflowError) -> int:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from fastapi.routing import APIRoute
 
 from app.auth import RateLimit
-from app.errors import BadRequest, LoginRequired, http_status
+from app.errors import BadRequest, LoginRequired, PasswordChangeRequired, http_status
 from app.web import STATIC, make_environment, render, wants_json
 from pipeline.errors import QualflowError
 from pipeline.store.db import Store
@@ -30,11 +30,17 @@ SECURITY_HEADERS = [
 ]
 
 
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+"""Sent only with ``secure_cookies``: the app is then reached over HTTPS, and browsers should
+never again try it in clear (where a session cookie could be stripped or a page altered)."""
+
+
 class SecurityHeaders:
     """Plain ASGI middleware (no per-request task overhead) adding the headers above."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, *, https: bool = False) -> None:
         self.app = app
+        self.headers = SECURITY_HEADERS + ([HSTS] if https else [])
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -43,7 +49,7 @@ class SecurityHeaders:
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+                message["headers"] = list(message["headers"]) + self.headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -51,9 +57,9 @@ class SecurityHeaders:
 
 def routers():
     """The app's routers, in the order they are included."""
-    from app.routes import admin, auth, cities, review, themes
+    from app.routes import account, admin, auth, cities, review, themes
 
-    return (auth.router, review.router, themes.router, cities.router, admin.router)
+    return (auth.router, account.router, review.router, themes.router, cities.router, admin.router)
 
 
 def api_routes(application: FastAPI) -> list[APIRoute]:
@@ -67,14 +73,14 @@ def create_app(store_url: str | None = None, *, store: Store | None = None, secu
     """The app over ``store_url`` (default: ``QUALFLOW_DATABASE_URL`` or ``outputs/qualflow.db``).
 
     ``secure_cookies``: set when the app is served over HTTPS (behind a proxy), so the
-    session cookie is never sent in clear.
+    session cookie is never sent in clear and browsers are told to use HTTPS only (HSTS).
     """
     application = FastAPI(title="qualflow review", docs_url=None, redoc_url=None, openapi_url=None)
     application.state.store = store or Store(store_url)
     application.state.templates = make_environment()
     application.state.secure_cookies = secure_cookies
     application.state.rate_limit = rate_limit
-    application.add_middleware(SecurityHeaders)
+    application.add_middleware(SecurityHeaders, https=secure_cookies)
     application.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in routers():
         application.include_router(router)
@@ -85,6 +91,8 @@ def create_app(store_url: str | None = None, *, store: Store | None = None, secu
         if isinstance(exc, LoginRequired) and request.method in ("GET", "HEAD") and not wants_json(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        if isinstance(exc, PasswordChangeRequired) and request.method in ("GET", "HEAD") and not wants_json(request):
+            return RedirectResponse("/account", status_code=303)
         if wants_json(request):
             return JSONResponse({"error": str(exc), "status": status}, status_code=status)
         return render(request, "error.html", status=status, message=str(exc), status_code=status)

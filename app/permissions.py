@@ -18,6 +18,7 @@ class CurrentUser:
     username: str
     role: str
     csrf_token: str = ""
+    must_change_password: bool = False
 
 
 def _is(user: CurrentUser | None, *roles: str) -> bool:
@@ -30,6 +31,11 @@ def can_sign_in(role: str) -> bool:
 
 def is_signed_in(user: CurrentUser | None) -> bool:
     """Pages every role may see (the home redirect, signing out)."""
+    return user is not None
+
+
+def can_change_own_password(user: CurrentUser | None) -> bool:
+    """The account page: the one place open to a user whose password was reset."""
     return user is not None
 
 
@@ -87,6 +93,8 @@ def can_view_audit(user: CurrentUser | None) -> bool:
 
 def home_for(user: CurrentUser) -> str:
     """Where a user lands after signing in."""
+    if user.must_change_password:
+        return "/account"
     if can_review(user):
         return "/queue"
     if can_sign_off(user):

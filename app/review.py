@@ -34,6 +34,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.data import resolve_run
 from app.errors import BadRequest, Conflict, Forbidden
 from app.permissions import CurrentUser
 from pipeline.errors import NotFound
@@ -442,7 +443,10 @@ def undo_last(store: Store, user: CurrentUser, run_id: str) -> UndoResult:
 # -- memos -----------------------------------------------------------------------------------
 
 
-def add_memo(store: Store, user: CurrentUser, excerpt_id: str, text: str) -> int:
+def add_memo(store: Store, user: CurrentUser, excerpt_id: str, text: str, run_id: str | None = None) -> int:
+    """A memo on an excerpt. A coder may write one only where they may decide: within their
+    scope in ``run_id`` (default: the latest completed run), so a memo cannot be slipped into
+    another coder's double-coding or onto excerpts assigned to others."""
     text = text.strip()
     if not text:
         raise BadRequest("A memo needs some text.")
@@ -452,6 +456,19 @@ def add_memo(store: Store, user: CurrentUser, excerpt_id: str, text: str) -> int
         excerpt = s.get(m.ExcerptRow, excerpt_id)
         if excerpt is None:
             raise NotFound(f"There is no excerpt {excerpt_id!r}.")
+        if user.role == "coder":
+            run = resolve_run(s, run_id)
+            if s.get(m.RunExcerpt, (run.id, excerpt_id)) is None:
+                raise Forbidden(f"Excerpt {excerpt_id!r} is not part of run {run.id}.")
+            _check_in_scope(s, run.id, user.id, excerpt_id)
+            # a memo belongs to the excerpt, not to a run: naming another run must not reach
+            # an excerpt that some run assigns to other coders only
+            assignees: dict[str, set[int]] = defaultdict(set)
+            for r, u in s.execute(select(m.Assignment.run_id, m.Assignment.user_id)
+                                  .where(m.Assignment.excerpt_id == excerpt_id)):
+                assignees[r].add(u)
+            if any(user.id not in coders for coders in assignees.values()):
+                raise Forbidden("This excerpt is assigned to other coders.")
         memo = m.Memo(excerpt_id=excerpt_id, transcript_id=excerpt.transcript_id, user_id=user.id, text=text,
                       created_at=datetime.now(timezone.utc))
         s.add(memo)

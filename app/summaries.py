@@ -239,9 +239,11 @@ def signoff(session: Session, run_id: str, city: str, signoff_id: int) -> tuple[
     return tuple(row)
 
 
-def known_city(session: Session, run_id: str, city: str) -> str:
-    from app.data import cities_of
+def known_city(session: Session, run_id: str, key: str) -> str:
+    """The name of the run's city addressed by ``key`` (``app.data.city_key``)."""
+    from app.data import cities_of, city_from_key
 
+    city = city_from_key(key)
     if city not in cities_of(session, run_id):
         raise NotFound(f"Run {run_id!r} has no city {city!r}.")
     return city

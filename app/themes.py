@@ -35,12 +35,34 @@ def _topic(s, run_id: str, topic_id: int) -> m.TopicRow:
     return row
 
 
+def _signed_cities_showing(s, run_id: str, topic_id: int) -> list[str]:
+    """Cities whose signed, still-locked summary shows this theme.
+
+    A theme's name is part of what the validator read and signed; renaming it would change
+    the signed summary (and reopen it as "changed since sign-off") though no code changed.
+    """
+    from app.summaries import city_state
+
+    latest: dict[str, m.SignOff] = {}
+    for row in s.scalars(select(m.SignOff).where(m.SignOff.run_id == run_id).order_by(m.SignOff.id)):
+        latest[row.city] = row
+    run = s.get(m.Run, run_id)
+    return sorted(city for city, row in latest.items()
+                  if any(t.get("topic_id") == topic_id for t in row.content.get("emergent_themes", []))
+                  and city_state(s, run, city).locked)
+
+
 def name_theme(store: Store, user: CurrentUser, run_id: str, topic_id: int, name: str) -> None:
+    """Name (or rename) an emergent theme, unless a signed city summary shows it."""
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME:
         raise BadRequest(f"A theme name is 1-{MAX_NAME} characters.")
     with store.transaction() as s:
         row = _topic(s, run_id, topic_id)
+        signed = _signed_cities_showing(s, run_id, topic_id)
+        if signed and name != row.name:
+            raise Conflict(f"This theme is part of the signed summary of {', '.join(signed)}; it can be renamed "
+                           "only once that summary is open again.")
         before, row.name = row.name, name
         audit.record(s, user.id, "theme_name", "topic", f"{run_id}/{topic_id}", {"before": before, "after": name})
 

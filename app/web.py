@@ -13,8 +13,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 
 from app.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, session_user, tokens_match
-from app.errors import BadRequest, CsrfFailed, Forbidden, LoginRequired
-from app.permissions import CurrentUser
+from app.data import city_key
+from app.errors import BadRequest, CsrfFailed, Forbidden, LoginRequired, PasswordChangeRequired
+from app.permissions import CurrentUser, can_change_own_password, is_signed_in
 from pipeline.store.db import Store
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -38,6 +39,7 @@ def make_environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["pq"] = lambda s: quote(str(s), safe="")
+    env.filters["citypath"] = lambda s: quote(city_key(str(s)), safe="")  # a city in a /cities/ URL
     env.filters["dt"] = format_time
     env.filters["pct"] = _pct
     env.filters["human"] = lambda s: (s or "unknown").replace("_", " ")
@@ -64,6 +66,8 @@ def require(permission: Callable[[CurrentUser], bool], *, write: bool = False):
             raise LoginRequired()
         if not permission(user):
             raise Forbidden()
+        if user.must_change_password and permission not in (can_change_own_password, is_signed_in):
+            raise PasswordChangeRequired()
         if write:
             token = request.headers.get(CSRF_HEADER)
             if token is None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from app import audit, auth, doublecoding
+from app import accounts, audit, auth, doublecoding
 from app.data import cities_of, codebook_of, resolve_run, runs
 from app.permissions import (CurrentUser, ROLES, can_assign, can_manage_runs, can_manage_users, can_see_agreement,
                              can_view_audit)
@@ -57,6 +57,13 @@ def add_user(request: Request, user: CurrentUser = Depends(require(can_manage_us
 def set_active(request: Request, user_id: int, user: CurrentUser = Depends(require(can_manage_users, write=True)),
                active: str = Form("0")):
     auth.set_active(store_of(request), user_id, active == "1", by=user.id)
+    return done(request, {"ok": True}, "/admin/users")
+
+
+@router.post("/users/{user_id}/password")
+def reset_password(request: Request, user_id: int, user: CurrentUser = Depends(require(can_manage_users, write=True)),
+                   password: str = Form("")):
+    accounts.reset_password(store_of(request), user_id, password, by=user.id)
     return done(request, {"ok": True}, "/admin/users")
 
 

@@ -6,10 +6,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from app import summaries
 from app.charts import grouped_bars
-from app.data import cities_of, resolve_run
+from app.data import cities_of, city_key, resolve_run
 from app.pdf import signed_summary_pdf
 from app.permissions import CurrentUser, can_edit_narrative, can_read_summaries, can_sign_off
 from app.web import STATIC, done, format_time, render, require, store_of
@@ -25,7 +26,7 @@ def _evidence_href(city: str, run_id: str, code: str, *, role: str | None = None
         query["role"] = role
     if section:
         query["section"] = section
-    return f"/cities/{quote(city, safe='')}/evidence?{urlencode(query)}"
+    return f"/cities/{quote(city_key(city), safe='')}/evidence?{urlencode(query)}"
 
 
 def charts(content: dict, *, links: bool = True) -> dict:
@@ -73,7 +74,7 @@ def city_list(request: Request, user: CurrentUser = Depends(require(can_read_sum
 def city_page(request: Request, city: str, user: CurrentUser = Depends(require(can_read_summaries)), run: str = ""):
     with store_of(request).session() as s:
         the_run = resolve_run(s, run or None)
-        summaries.known_city(s, the_run.id, city)
+        city = summaries.known_city(s, the_run.id, city)
         state = summaries.city_state(s, the_run, city)
         history = summaries.signoffs_of(s, the_run.id, city)
     return render(request, "city.html", run=the_run, city=city, state=state, content=state.content,
@@ -86,7 +87,7 @@ def city_evidence(request: Request, city: str, user: CurrentUser = Depends(requi
                   run: str = "", code: str = "", role: str = "", section: str = ""):
     with store_of(request).session() as s:
         the_run = resolve_run(s, run or None)
-        summaries.known_city(s, the_run.id, city)
+        city = summaries.known_city(s, the_run.id, city)
         rows = summaries.evidence(s, the_run, city, code, role or None, section or None)
     return render(request, "evidence.html", run=the_run, city=city, code=code, role=role, section=section, rows=rows)
 
@@ -97,9 +98,9 @@ def narrative(request: Request, city: str, user: CurrentUser = Depends(require(c
     store = store_of(request)
     with store.session() as s:
         the_run = resolve_run(s, run or None)
-        summaries.known_city(s, the_run.id, city)
+        city = summaries.known_city(s, the_run.id, city)
     summaries.save_narrative(store, user, the_run, city, text)
-    return done(request, {"ok": True}, f"/cities/{quote(city, safe='')}?run={quote(the_run.id)}")
+    return done(request, {"ok": True}, f"/cities/{quote(city_key(city), safe='')}?run={quote(the_run.id)}")
 
 
 @router.post("/cities/{city}/signoff")
@@ -108,24 +109,26 @@ def signoff(request: Request, city: str, user: CurrentUser = Depends(require(can
     store = store_of(request)
     with store.session() as s:
         the_run = resolve_run(s, run or None)
-        summaries.known_city(s, the_run.id, city)
+        city = summaries.known_city(s, the_run.id, city)
     row = summaries.sign_off(store, user, the_run, city, comment, content_sha256)
     return done(request, {"ok": True, "signoff": row.id, "sha256": row.content_sha256},
-                f"/cities/{quote(city, safe='')}?run={quote(the_run.id)}")
+                f"/cities/{quote(city_key(city), safe='')}?run={quote(the_run.id)}")
 
 
 def _signed(request: Request, city: str, signoff_id: int, run: str):
+    """``(run, city name, sign-off, validator, verified)`` for a city key and sign-off id."""
     with store_of(request).session() as s:
         the_run = resolve_run(s, run or None)
+        city = summaries.known_city(s, the_run.id, city)
         row, validator = summaries.signoff(s, the_run.id, city, signoff_id)
     verified = summaries.content_sha256(row.content) == row.content_sha256
-    return the_run, row, validator, verified
+    return the_run, city, row, validator, verified
 
 
 @router.get("/cities/{city}/signoffs/{signoff_id}")
 def signed_version(request: Request, city: str, signoff_id: int,
                    user: CurrentUser = Depends(require(can_read_summaries)), run: str = ""):
-    the_run, row, validator, verified = _signed(request, city, signoff_id, run)
+    the_run, city, row, validator, verified = _signed(request, city, signoff_id, run)
     return render(request, "signed.html", run=the_run, city=city, signoff=row, validator=validator,
                   verified=verified, content=row.content, charts=charts(row.content), links=True)
 
@@ -133,8 +136,9 @@ def signed_version(request: Request, city: str, signoff_id: int,
 @router.get("/cities/{city}/signoffs/{signoff_id}/export.html")
 def export_html(request: Request, city: str, signoff_id: int,
                 user: CurrentUser = Depends(require(can_read_summaries)), run: str = ""):
-    the_run, row, validator, verified = _signed(request, city, signoff_id, run)
-    css = (STATIC / "style.css").read_text(encoding="utf-8")
+    the_run, city, row, validator, verified = _signed(request, city, signoff_id, run)
+    # our own stylesheet, not user data: escaping it would turn "Segoe UI" into &#34;Segoe UI&#34;
+    css = Markup((STATIC / "style.css").read_text(encoding="utf-8"))
     html = request.app.state.templates.get_template("export.html").render(
         city=city, signoff=row, validator=validator, verified=verified, content=row.content,
         charts=charts(row.content, links=False), css=css, links=False)
@@ -146,7 +150,7 @@ def export_html(request: Request, city: str, signoff_id: int,
 @router.get("/cities/{city}/signoffs/{signoff_id}/export.pdf")
 def export_pdf(request: Request, city: str, signoff_id: int,
                user: CurrentUser = Depends(require(can_read_summaries)), run: str = ""):
-    the_run, row, validator, verified = _signed(request, city, signoff_id, run)
+    the_run, city, row, validator, verified = _signed(request, city, signoff_id, run)
     pdf = signed_summary_pdf(row.content, validator=validator, signed_at=format_time(row.signed_at), comment=row.comment,
                              sha256=row.content_sha256)
     name = f"{city}-signed-{row.id}.pdf"

@@ -69,8 +69,8 @@ def undo(request: Request, user: CurrentUser = Depends(require(can_review, write
 
 @router.post("/excerpts/{excerpt_id}/memos")
 def memo(request: Request, excerpt_id: str, user: CurrentUser = Depends(require(can_write_memo, write=True)),
-         text: str = Form(""), next: str = Form("")):
-    memo_id = review.add_memo(store_of(request), user, excerpt_id, text)
+         text: str = Form(""), run: str = Form(""), next: str = Form("")):
+    memo_id = review.add_memo(store_of(request), user, excerpt_id, text, run or None)
     return done(request, {"ok": True, "memo": memo_id}, local_path(next, "/queue"))
 
 

@@ -51,15 +51,19 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
         path: Path = typer.Argument(..., help="A .qdpx project or a .qdc codebook."),
-        coder: Optional[str] = typer.Option(None, "--coder", help="Who new codings are recorded for (created as a "
-                                                                 "coder without a password if new); codings by "
-                                                                 "qualflow's own users stay theirs. Needed for .qdpx."),
+        coder: Optional[str] = typer.Option(None, "--coder", help="Who the file's codings and notes are recorded for "
+                                                                 "(created as a coder without a password if new), "
+                                                                 "whatever user the file names. Needed for .qdpx."),
+        user: Optional[list[str]] = typer.Option(None, "--user", help="'NAME IN THE FILE=ACCOUNT': record that file "
+                                                                      "user's work for ACCOUNT instead (repeatable; "
+                                                                      "never an admin or validator)."),
         run: Optional[str] = typer.Option(None, "--run", help="Match codes and excerpts against this run "
                                                               "(default: the newest completed run)."),
         add_missing_codes: bool = typer.Option(False, "--add-missing-codes",
                                                help="Add codes that are in no codebook of the run (origin imported)."),
         keep_users: bool = typer.Option(False, "--keep-users",
-                                        help="Record new codings for the other program's user names, not --coder."),
+                                        help="Record unmapped users' codings under their own names as external "
+                                             "accounts (refused for a name that is an account that signs in)."),
         xsd: Optional[Path] = typer.Option(None, "--xsd", help="Validate against this REFI-QDA schema "
                                                                "(Project.xsd) first."),
     ) -> None:
@@ -84,7 +88,13 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput(path.name, "name the coder whose codings these are: --coder NAME")
         from pipeline.exchange import import_qdpx
 
+        mapped = {}
+        for pair in user or []:
+            name, sep, account = pair.rpartition("=")
+            if not sep:
+                raise InvalidInput("--user", f"{pair!r} is not NAME IN THE FILE=ACCOUNT")
+            mapped[name] = account
         report = import_qdpx(Store(), path, coder=coder, run_id=run, add_missing_codes=add_missing_codes,
-                             keep_users=keep_users, xsd_path=xsd)
+                             keep_users=keep_users, users=mapped, xsd_path=xsd)
         for line in report.lines():
             typer.echo(line)

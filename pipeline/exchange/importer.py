@@ -28,16 +28,23 @@ So every decision names an excerpt (excerpt-level evaluation can use them all), 
 ``start``/``end`` are set exactly when the coder's span is not the excerpt. A transcript
 without excerpts cannot hold decisions; its selections are reported in ``unplaced``.
 
-**Who.** A coding (or note) is recorded for the person the file names as its creator when
-that person is a qualflow user: a user of the store by that name, or one qualflow exported
-(the user's GUID is the one qualflow derives from the name). So the codings of alice and
-bob that went out in an export come back as theirs (and, unchanged, add nothing), in this
-store or a fresh one, where they are created with role ``external`` and no password.
-Everything else, the new work of the person reviewing in the other program, is recorded
-for ``coder`` (created as a ``coder`` without a password if missing); with ``keep_users``
-it goes to the other program's user names instead (created ``external``). Codings by the
-user ``qualflow`` are qualflow's own open suggestions from an export, not anyone's
-judgement: they are skipped and counted.
+**Who.** A file's ``creatingUser`` is a claim anyone can write (qualflow's own user GUIDs are
+derived from names), so it never picks an account by itself. Every coding and note is
+recorded for ``coder`` (created as a ``coder`` without a password if missing), except:
+
+- a file user the operator maps explicitly (``users={"Name in the file": "account"}``,
+  ``--user``) is recorded for that account (created ``external``, without a password, if
+  missing); this is how the codings of alice and bob that went out in an export come back
+  as theirs;
+- with ``keep_users``, unmapped file users are recorded under their own names as
+  ``external`` accounts; a name that belongs to an account that can sign in is refused
+  rather than written into that person's work (map it explicitly instead).
+
+Neither ``coder`` nor a mapped account may be an admin or a validator: imported work is
+coding, and must not appear as a validator's judgement. The audit entry of the import
+records which file user's work went to which account (``authors``). Codings by the user
+``qualflow`` are qualflow's own open suggestions from an export, not anyone's judgement:
+they are skipped and counted.
 
 **Decisions.** All codings of one person on one unit (excerpt, or span) make one decision
 with action ``code``, ``codes`` = that code set and ``source="qdpx"``. A unit whose
@@ -69,6 +76,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,11 +84,14 @@ from sqlalchemy.orm import Session
 from pipeline.errors import InvalidInput, NotFound
 from pipeline.exchange.codings import current_codings
 from pipeline.exchange.project import QdaProject, QdaSelection, QdaSource, read_project
-from pipeline.exchange.qdaxml import MACHINE_GUID, MACHINE_USER, guid, user_guid
+from pipeline.exchange.qdaxml import MACHINE_GUID, MACHINE_USER, guid
 from pipeline.exchange.qdc import code_guid, codebook_from_codes
 from pipeline.exchange.runs import resolve_run, run_codebook
 from pipeline.store import models as m
 from pipeline.store.db import Store
+
+NEVER_IMPORTED_AS = ("admin", "validator")
+"""Roles whose judgement an imported file must never speak for."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,8 @@ class ImportReport:
     memos: int
     memos_unchanged: int
     notes_skipped: tuple[tuple[str, str], ...]
+    authors: dict[str, str] = field(default_factory=dict)
+    """file user name -> the account their codings and notes were recorded for"""
     cases: dict[str, dict[str, str]] = field(default_factory=dict)
     """case name -> variable -> value"""
     case_transcripts: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -121,6 +134,7 @@ class ImportReport:
             f"{self.path}: project {self.project!r} from {self.origin or 'unknown software'}",
             f"users in the file: {', '.join(self.users) or 'none'}"
             + (f"; created {', '.join(self.users_created)}" if self.users_created else ""),
+            "recorded for: " + (", ".join(f"{a} -> {b}" for a, b in self.authors.items()) or self.coder),
             f"{len(self.codes)} codes, {len(self.unknown_codes)} not in the codebook"
             + (f" ({', '.join(self.unknown_codes[:8])}{', ...' if len(self.unknown_codes) > 8 else ''})"
                if self.unknown_codes else "")
@@ -149,20 +163,30 @@ def import_qdpx(
     run_id: str | None = None,
     add_missing_codes: bool = False,
     keep_users: bool = False,
+    users: Mapping[str, str] | None = None,
     xsd_path: str | Path | None = None,
 ) -> ImportReport:
     """Import the codings and notes of the REFI-QDA project at ``path``; see the module notes.
 
     ``run_id`` names the run whose codebook and excerpts the codings are matched against
-    (``"latest"`` or ``None``: the newest completed run, if any). ``xsd_path`` validates the
-    project against the REFI-QDA schema first.
+    (``"latest"`` or ``None``: the newest completed run, if any). ``users`` maps user names
+    of the file to accounts. ``xsd_path`` validates the project against the REFI-QDA schema
+    first.
     """
+    shown = Path(path).name
     coder = coder.strip()
     if not coder:
-        raise InvalidInput(Path(path).name, "name the coder whose codings these are (--coder NAME)")
+        raise InvalidInput(shown, "name the coder whose codings these are (--coder NAME)")
+    users = {k.strip(): v.strip() for k, v in (users or {}).items()}
+    if any(not k or not v for k, v in users.items()):
+        raise InvalidInput(shown, "a user mapping needs both names: --user 'NAME IN THE FILE=ACCOUNT'")
     project = read_project(path, xsd_path=xsd_path)
+    missing = sorted(set(users) - {u.name for u in project.users})
+    if missing:
+        raise InvalidInput(shown, f"the file has no user {', '.join(map(repr, missing))}; its users are "
+                                  f"{', '.join(repr(u.name) for u in project.users) or 'none'}")
     with store.transaction() as session:
-        return _Import(session, project, Path(path).name, coder, run_id, add_missing_codes, keep_users).execute()
+        return _Import(session, project, shown, coder, run_id, add_missing_codes, keep_users, users).execute()
 
 
 def normalise_source(raw: str) -> tuple[str, list[int] | None]:
@@ -207,13 +231,16 @@ class _Source:
 
 class _Import:
     def __init__(self, session: Session, project: QdaProject, shown: str, coder: str, run_id: str | None,
-                 add_missing_codes: bool, keep_users: bool) -> None:
+                 add_missing_codes: bool, keep_users: bool, users: dict[str, str]) -> None:
         self.s, self.p, self.shown, self.coder = session, project, shown, coder
-        self.add_missing_codes, self.keep_users = add_missing_codes, keep_users
+        self.add_missing_codes, self.keep_users, self.mapped = add_missing_codes, keep_users, users
         self.run = self._run(run_id)
         self.users_by_guid = {u.guid: u for u in project.users}
         self.people: dict[str, m.User] = {u.username: u for u in session.scalars(select(m.User))}
         self.created: list[str] = []
+        self.authors: dict[str, str] = {}
+        for account, how in [(coder, "--coder"), *((v, f"--user {k}={v}") for k, v in users.items())]:
+            self._may_hold_imports(account, how)
 
     def _run(self, run_id: str | None) -> m.Run | None:
         if run_id is not None and run_id != "latest":
@@ -236,17 +263,32 @@ class _Import:
             self.created.append(name)
         return user
 
+    def _may_hold_imports(self, account: str, how: str) -> None:
+        user = self.people.get(account)
+        if user is not None and user.role in NEVER_IMPORTED_AS:
+            raise InvalidInput(self.shown, f"{how}: {account!r} is a{'n' if user.role == 'admin' else ''} "
+                                           f"{user.role} account; imported work is recorded only for coders")
+
     def author(self, file_user: str | None) -> m.User | None:
-        """Who a coding or note is recorded for; ``None`` for qualflow's own suggestions."""
+        """Who a coding or note is recorded for (see the module notes); ``None`` for
+        qualflow's own suggestions."""
         named = self.users_by_guid.get(file_user) if file_user else None
         if file_user == MACHINE_GUID or (named is not None and named.name == MACHINE_USER):
             return None
-        if named is not None and named.name:
-            name = named.name[:80]
-            ours = name in self.people or file_user == user_guid(name)  # a qualflow user, or exported by qualflow
-            if ours or self.keep_users:
-                return self.person(name, "external")
-        return self.person(self.coder, "coder")
+        claimed = named.name if named is not None and named.name else None
+        if claimed in self.mapped:
+            user = self.person(self.mapped[claimed], "external")
+        elif claimed is not None and self.keep_users:
+            existing = self.people.get(claimed[:80])
+            if existing is not None and existing.role != "external":
+                raise InvalidInput(self.shown, f"the file's user {claimed!r} has the name of a {existing.role} "
+                                               f"account; map it explicitly (--user '{claimed}=ACCOUNT')")
+            user = self.person(claimed[:80], "external")
+        else:
+            user = self.person(self.coder, "coder")
+        if claimed is not None:
+            self.authors[claimed] = user.username
+        return user
 
     # -- codes
     def codes(self) -> tuple[dict[str, str | None], list[str], list[str], str | None]:
@@ -441,14 +483,16 @@ class _Import:
             sources_unmatched=tuple(unmatched), decisions=written, unchanged=unchanged, placements=dict(placements),
             unplaced=tuple(unplaced), suggestions_skipped=skipped_machine, codings_dropped=dropped, memos=memos,
             memos_unchanged=memos_unchanged,
-            notes_skipped=tuple((f"note {self._note_name(ref)}", why) for ref, why in notes_skipped), cases=cases,
+            notes_skipped=tuple((f"note {self._note_name(ref)}", why) for ref, why in notes_skipped),
+            authors=dict(sorted(self.authors.items())), cases=cases,
             case_transcripts=case_transcripts,
         )
         self.s.add(m.AuditEntry(user_id=coder.id, action="import_qdpx", object_type="qdpx", object_id=self.shown[:200],
                                 details={"project": p.name, "origin": p.origin, "decisions": written,
                                          "unchanged": unchanged, "memos": memos, "codes_added": list(added),
                                          "unknown_codes": list(unknown), "run_id": run_id,
-                                         "sources_matched": len(matched), "sources_unmatched": len(unmatched)}))
+                                         "sources_matched": len(matched), "sources_unmatched": len(unmatched),
+                                         "authors": dict(sorted(self.authors.items()))}))
         return report
 
     def write_decisions(self, units: dict[tuple[int, str, int | None, int | None], set[str]]) -> tuple[int, int]:

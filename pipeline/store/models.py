@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -217,6 +218,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Set by an admin's reset: the user may do nothing but choose a new password."""
 
 
 class Decision(Base):
@@ -320,7 +323,9 @@ class LoginFailure(Base):
     """A failed sign-in, for rate limiting by username and address (no password is kept)."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_who", "username", "ip", "at"),)
+    __table_args__ = (Index("ix_login_failures_who", "username", "ip", "at"),
+                      Index("ix_login_failures_ip", "ip", "at"),  # the per-address limit
+                      Index("ix_login_failures_at", "at"))  # purging old rows
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(80))

@@ -19,6 +19,7 @@ import numpy as np
 
 from pipeline.config import config_to_dict
 from pipeline.records import Excerpt, ExcerptCoding, Quarantined, Topic, TopicAssignment, Transcript
+from pipeline.spreadsheet import cell_text, safe_cell
 from pipeline.summaries.city import build_city_summaries, render_markdown
 from pipeline.summaries.report import render_report
 
@@ -78,6 +79,32 @@ def _rows(transcripts, excerpts, codings, assignments, topics):
         }
 
 
+def write_coded_excerpts_csv(path: Path, rows: Sequence[dict]) -> None:
+    """``coded_excerpts.csv``; text from transcripts and the manifest is made formula-safe."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
+
+
+def write_topics_csv(path: Path, transcripts: Sequence[Transcript], excerpts: Sequence[Excerpt],
+                     topics: Sequence[Topic], assignments: Sequence[TopicAssignment]) -> None:
+    """``topics.csv`` with per-city counts; labels, keywords and city names are made formula-safe."""
+    cities = sorted({t.meta.city or "unknown" for t in transcripts})
+    topic_of = {a.excerpt_id: a.topic_id for a in assignments}
+    city_of = {t.id: t.meta.city or "unknown" for t in transcripts}
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow([safe_cell(h) for h in ["topic", "label", "size", "keywords", "maps_to", "emergent",
+                                                "representative_excerpts", *[f"excerpts_{c}" for c in cities]]])
+        for t in topics:
+            per_city = [sum(1 for e in excerpts if topic_of.get(e.id) == t.topic_id and city_of[e.transcript_id] == c)
+                        for c in cities]
+            writer.writerow([safe_cell(v) for v in (t.topic_id, t.label, t.size, ";".join(t.keywords),
+                                                    ";".join(t.codes), str(t.emergent).lower(),
+                                                    ";".join(t.representative_ids), *per_city)])
+
+
 def write_run_outputs(
     plan,
     *,
@@ -95,26 +122,14 @@ def write_run_outputs(
     out: Path = plan.work_dir
     rows = list(_rows(transcripts, excerpts, codings, assignments, topics))
 
-    with open(out / "coded_excerpts.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
-        writer.writeheader()
-        writer.writerows(row for row, _ in rows)
+    write_coded_excerpts_csv(out / "coded_excerpts.csv", [row for row, _ in rows])
     with open(out / "coded_excerpts.jsonl", "w", encoding="utf-8") as f:
         for row, more in rows:
             f.write(json.dumps({**row, **more}, ensure_ascii=False) + "\n")
 
+    write_topics_csv(out / "topics.csv", transcripts, excerpts, topics, assignments)
     cities = sorted({t.meta.city or "unknown" for t in transcripts})
     topic_of = {a.excerpt_id: a.topic_id for a in assignments}
-    city_of = {t.id: t.meta.city or "unknown" for t in transcripts}
-    with open(out / "topics.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["topic", "label", "size", "keywords", "maps_to", "emergent", "representative_excerpts",
-                         *[f"excerpts_{c}" for c in cities]])
-        for t in topics:
-            per_city = [sum(1 for e in excerpts if topic_of.get(e.id) == t.topic_id and city_of[e.transcript_id] == c)
-                        for c in cities]
-            writer.writerow([t.topic_id, t.label, t.size, ";".join(t.keywords), ";".join(t.codes),
-                             str(t.emergent).lower(), ";".join(t.representative_ids), *per_city])
 
     codes_of = {c.excerpt_id: {s.code: s.confidence for s in c.suggestions} for c in codings}
     summaries = build_city_summaries(transcripts, excerpts, codes_of, plan.codebook, topics, assignments,
@@ -187,7 +202,7 @@ def codes_per_city(output_dir: Path) -> dict[str, dict[str, int]]:
     per_city: dict[str, dict[str, int]] = {}
     with open(Path(output_dir) / "coded_excerpts.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            city = per_city.setdefault(row["city"] or "unknown", {"excerpts": 0})
+            city = per_city.setdefault(cell_text(row["city"]) or "unknown", {"excerpts": 0})
             city["excerpts"] += 1
             for code in filter(None, row["suggested_codes"].split(";")):
                 if "/" not in code:

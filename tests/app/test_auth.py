@@ -151,6 +151,11 @@ def test_session_cookie_is_secure_when_served_over_https(store, users):
     response = world.login(client, "ana")
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith(auth.SESSION_COOKIE + "="))
     assert "Secure" in cookie
+    assert response.headers["strict-transport-security"] == "max-age=31536000"
+
+
+def test_no_hsts_when_served_in_clear(client_for):
+    assert "strict-transport-security" not in client_for(None).client.get("/login").headers
 
 
 # -- the users command ------------------------------------------------------------------------

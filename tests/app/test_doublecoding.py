@@ -89,6 +89,36 @@ def test_a_coder_cannot_decide_on_excerpts_assigned_to_others(client_for, store,
                                                  if world.excerpts()[i].id == excerpt}
 
 
+def test_a_coder_writes_memos_only_where_they_may_decide(client_for, store, users):
+    admin, ana, ben, vera = client_for("admin"), client_for("coder"), client_for("coder2"), client_for("validator")
+    both = admin.post("/admin/assignments", {"coders": [str(users["coder"]), str(users["coder2"])], "count": "1"},
+                      json=True).json()["excerpts"][0]
+    bens = admin.post("/admin/assignments", {"coders": [str(users["coder2"])], "count": "1"},
+                      json=True).json()["excerpts"][0]
+    unassigned = next(e.id for e in world.excerpts() if e.id not in (both, bens))
+    memo = lambda client, excerpt: client.post(f"/excerpts/{excerpt}/memos", {"text": "a note"}, json=True)
+    assert memo(ana, both).status_code == 200  # her own double-coding
+    assert memo(ana, bens).status_code == 403  # assigned to ben only
+    assert memo(ana, unassigned).status_code == 403  # she has assignments: only those
+    assert memo(ben, bens).status_code == 200
+    assert memo(vera, bens).status_code == 200  # validators read and annotate everything
+    with store.session() as s:
+        assert sorted((m_.user_id, m_.excerpt_id) for m_ in s.scalars(select(m.Memo))) == sorted(
+            [(users["coder"], both), (users["coder2"], bens), (users["validator"], bens)])
+
+    # a newer run without assignments does not open the excerpt that the older run gave ben
+    from pipeline.records import ExcerptCoding
+    from pipeline.store.repository import Repository
+
+    repo = Repository(store)
+    repo.create_run("r-2026-02", "corpora/test", {})
+    repo.save_run_results("r-2026-02", codings=[ExcerptCoding(e.id, (), ()) for e in world.excerpts()],
+                          assignments=[], topics=[], quarantined=[])
+    repo.finish_run("r-2026-02", status="completed", output_dir=None, summary={}, codebook_id=world.codebook().id)
+    assert memo(ana, bens).status_code == 403
+    assert memo(ana, unassigned).status_code == 200  # unassigned in both runs: hers now
+
+
 def test_only_coders_can_be_assigned(client_for, users):
     admin = client_for("admin")
     assert admin.post("/admin/assignments", {"coders": [str(users["validator"])], "count": "1"}).status_code == 400

@@ -19,6 +19,7 @@ GETS = [
     ("GET", "/", "/", {"admin": 303, "coder": 303, "validator": 303}),
     ("GET", "/login", "/login", {None: 200, "admin": 303, "coder": 303, "validator": 303}),
     ("GET", "/healthz", "/healthz", {None: 200, "admin": 200, "coder": 200, "validator": 200}),
+    ("GET", "/account", "/account", {"admin": 200, "coder": 200, "validator": 200}),
     ("GET", "/queue", "/queue", {"admin": 403, "coder": 200, "validator": 403}),
     ("GET", "/transcripts/{transcript_id}", "/transcripts/BO-01", {"admin": 200, "coder": 200, "validator": 200}),
     ("GET", "/themes", "/themes", {"admin": 200, "coder": 200, "validator": 403}),
@@ -40,7 +41,8 @@ GETS = [
     ("GET", "/admin/audit", "/admin/audit", {"admin": 200, "coder": 403, "validator": 403}),
     ("GET", "/admin/audit.csv", "/admin/audit.csv", {"admin": 200, "coder": 403, "validator": 403}),
 ]
-# in this order: the undo undoes the decision before it, the code needs the name, sign-out is last
+# in this order: the undo undoes the decision before it, the code needs the name, the password change
+# keeps the session that makes it, sign-out is last
 POSTS = [
     ("POST", "/suggestions/{suggestion_id}/decision", "/suggestions/{suggestion}/decision",
      {"action": "accept", "version": "{version}"}, {"admin": 403, "coder": 303, "validator": 403}),
@@ -58,8 +60,13 @@ POSTS = [
      {"admin": 303, "coder": 403, "validator": 403}),
     ("POST", "/admin/users/{user_id}/active", "/admin/users/{coder2}/active", {"active": "0"},
      {"admin": 303, "coder": 403, "validator": 403}),
+    ("POST", "/admin/users/{user_id}/password", "/admin/users/{coder2}/password", {"password": "temporary password"},
+     {"admin": 303, "coder": 403, "validator": 403}),
     ("POST", "/admin/assignments", "/admin/assignments", {"coders": "{coder2}", "count": "1"},
      {"admin": 303, "coder": 403, "validator": 403}),
+    ("POST", "/account/password", "/account/password",
+     {"current": world.PASSWORD, "password": "a brand new password", "repeat": "a brand new password"},
+     {"admin": 303, "coder": 303, "validator": 303}),
     ("POST", "/login", "/login", {"username": "ana", "password": world.PASSWORD},
      {None: 403, "admin": 403, "coder": 403, "validator": 403}),
     ("POST", "/logout", "/logout", {}, {"admin": 303, "coder": 303, "validator": 303}),

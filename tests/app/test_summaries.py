@@ -134,6 +134,8 @@ def test_exports_of_a_signed_summary(client_for, store):
     assert html.status_code == 200 and "attachment" in html.headers["content-disposition"]
     assert row.content_sha256 in html.text and world.excerpts()[4].text in html.text
     assert "<script" not in html.text and "<svg" in html.text and "<style>" in html.text
+    style = html.text.split("<style>")[1].split("</style>")[0]
+    assert '"Segoe UI"' in style and "&#34;" not in style and "&gt;" not in style  # the stylesheet as written
     pdf = validator.get(f"/cities/Thessaloniki/signoffs/{row.id}/export.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-") and pdf.content.rstrip().endswith(b"%%EOF")
@@ -145,3 +147,32 @@ def test_unknown_city_and_code_are_404(client_for):
     validator = client_for("validator")
     assert validator.get("/cities/Atlantis").status_code == 404
     assert validator.get("/cities/Bologna/evidence?code=nonsense").status_code == 404
+
+
+def test_a_city_with_a_slash_or_dots_in_its_name_can_be_opened_signed_and_exported(client_for, store):
+    from sqlalchemy import update
+
+    from app.data import city_from_key, city_key
+
+    with store.transaction() as s:
+        s.execute(update(m.Transcript).where(m.Transcript.city == "Bologna").values(city="Emilia/Romagna"))
+        s.execute(update(m.Transcript).where(m.Transcript.city == "Thessaloniki").values(city=".."))
+    validator = client_for("validator")
+    links = re.findall(r'<a href="(/cities/[^"?]+)\?', validator.get("/cities").text)
+    assert len(links) == 2
+    for link in links:
+        page = validator.get(link)
+        assert page.status_code == 200, link
+        action = re.search(r'<form method="post" action="([^"]+/narrative)"', page.text).group(1)
+        assert validator.post(action, {"text": "Read."}).status_code == 303
+        page = validator.get(link).text
+        signoff = re.search(r'<form method="post" action="([^"]+/signoff)"', page).group(1)
+        assert validator.post(signoff, {"comment": "ok", "content_sha256": _sha(page)}).status_code == 303
+        signed = re.search(r'href="([^"]+/signoffs/\d+)\?', validator.get(link).text).group(1)
+        assert validator.get(signed).status_code == 200
+        assert validator.get(signed + "/export.html").status_code == 200
+    with store.session() as s:
+        assert sorted(s.scalars(select(m.SignOff.city))) == ["..", "Emilia/Romagna"]
+    for name in ("Bologna", "Θεσσαλονίκη", "Emilia/Romagna", "..", "a~2f~b", "50%?#"):
+        assert city_from_key(city_key(name)) == name and "/" not in city_key(name)
+    assert city_key("Bologna") == "Bologna" and city_key("Θεσσαλονίκη") == "Θεσσαλονίκη"

@@ -38,3 +38,20 @@ def test_code_names_from_theme_names():
     assert code_name("Face-to-face help") == "face_to_face_help"
     assert code_name("Società civile") == "societa_civile"
     assert code_name("Εμπιστοσύνη").startswith("theme_")
+
+
+def test_a_theme_in_a_signed_summary_cannot_be_renamed(client_for, store):
+    import re
+
+    coder, validator = client_for("coder"), client_for("validator")
+    assert coder.post("/themes/1/name", {"name": "Help desks"}).status_code == 303
+    page = validator.get("/cities/Bologna").text
+    sha = re.search(r'name="content_sha256" value="([0-9a-f]{64})"', page).group(1)
+    assert validator.post("/cities/Bologna/signoff", {"comment": "ok", "content_sha256": sha}).status_code == 303
+
+    refused = coder.post("/themes/1/name", {"name": "Counter services"}, json=True)
+    assert refused.status_code == 409 and "Bologna" in refused.json()["error"]
+    page = validator.get("/cities/Bologna").text
+    assert "changed since sign-off" not in page.lower() and "Help desks" in page
+    with store.session() as s:
+        assert s.get(m.TopicRow, (world.RUN, 1)).name == "Help desks"

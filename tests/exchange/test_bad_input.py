@@ -174,7 +174,7 @@ def test_a_failure_while_writing_rolls_everything_back(exported, tmp_path, monke
         import_qdpx(fresh, good, coder="someone_new", keep_users=True)
     assert row_counts(fresh) == before
     monkeypatch.undo()
-    assert import_qdpx(fresh, good, coder="someone_new").decisions == 6  # the same import, unbroken, writes
+    assert import_qdpx(fresh, good, coder="someone_new", keep_users=True).decisions == 6  # unbroken, it writes
 
 
 def test_the_coder_must_be_named(exported):

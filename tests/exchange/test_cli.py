@@ -36,8 +36,10 @@ def test_export_then_import_into_another_store(cli, tmp_path):
 
     target = f"sqlite:///{tmp_path / 'target.db'}"
     load_transcripts(Store(target))
-    result = cli(target, "import", str(out), "--coder", "carol", "--add-missing-codes")
+    result = cli(target, "import", str(out), "--coder", "carol", "--add-missing-codes", "--user", "alice=alice",
+                 "--user", "bob=bob")
     assert result.exit_code == 0, result.output
+    assert "recorded for: alice -> alice, bob -> bob" in result.output
     assert "6 decisions written, 0 unchanged" in result.output and "5 qualflow suggestions skipped" in result.output
     assert "added 1" in result.output
 

@@ -57,7 +57,9 @@ def test_round_trip_keeps_codes_positions_memos_users_and_cases(study, store_url
 
     fresh = Store(fresh_url(store_url, tmp_path))
     load_transcripts(fresh)
-    report = import_qdpx(fresh, tmp_path / "study.qdpx", coder="carol", run_id="r1", add_missing_codes=True)
+    theirs = {"alice": "alice", "bob": "bob", "vera": "vera"}  # the operator maps the exported users back
+    report = import_qdpx(fresh, tmp_path / "study.qdpx", coder="carol", run_id="r1", add_missing_codes=True,
+                         users=theirs)
 
     assert codings_of(fresh) == codings_of(study.store)
     assert len(codings_of(fresh)) == 6
@@ -88,7 +90,8 @@ def test_round_trip_keeps_codes_positions_memos_users_and_cases(study, store_url
 
     # the same file again adds nothing
     before = row_counts(fresh)
-    again = import_qdpx(fresh, tmp_path / "study.qdpx", coder="carol", run_id="r1", add_missing_codes=True)
+    again = import_qdpx(fresh, tmp_path / "study.qdpx", coder="carol", run_id="r1", add_missing_codes=True,
+                        users=theirs)
     assert (again.decisions, again.unchanged, again.memos, again.memos_unchanged) == (0, 6, 0, 3)
     after = row_counts(fresh)
     assert after.pop("audit_log") == before.pop("audit_log") + 1 and after == before
@@ -126,11 +129,14 @@ def test_a_reviewers_new_codings_are_theirs_and_the_exported_ones_stay_put(tmp_p
 
     reviewed = rewrite_qdpx(path, tmp_path / "reviewed.qdpx", edit)
     before = codings_of(study.store)
-    report = import_qdpx(study.store, reviewed, coder="carol")
+    report = import_qdpx(study.store, reviewed, coder="carol", users={"alice": "alice", "bob": "bob"})
     after = codings_of(study.store)
     added = after - before
     assert report.decisions == 2 and report.unchanged == 5
-    assert (report.memos, report.memos_unchanged) == (0, 3)  # the memos that went out are already here
+    # alice's and bob's memos that went out are already here; vera is a validator, whom no
+    # import may speak for, so her memo comes back as the importing coder's
+    assert (report.memos, report.memos_unchanged) == (1, 2)
+    assert report.authors == {"Carol Rossi": "carol", "alice": "alice", "bob": "bob", "vera": "carol"}
     assert {(c[0], c[2], c[6]) for c in added} == {("carol", bo1.id, ("trust/parents",)),
                                                    ("bob", en0.id, ("trust/institutions",))}
     assert ("bob", "EN-01", en0.id, None, None, en0.text, ("digital_divide",)) in before - after
