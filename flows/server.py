@@ -9,12 +9,16 @@ workers on the machines that hold the transcripts (see README, "Scheduled runs")
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from pipeline.errors import QualflowError
 from pipeline.store.local_postgres import LocalPostgres, free_port
@@ -55,6 +59,54 @@ def wait_for_api(api_url: str, timeout: float = 120, process: subprocess.Popen |
             pass
         time.sleep(0.5)
     raise QualflowError(f"the Prefect API at {api_url} did not answer within {timeout:.0f} s")
+
+
+@contextmanager
+def api_for_run(startup_timeout: int = 120) -> Iterator[str]:
+    """The Prefect API a run reports to: ``PREFECT_API_URL`` when set, else a temporary server the run owns.
+
+    Left to itself, Prefect starts a temporary server in each process that needs an API and
+    has none: the run's, and every Dask worker that runs one of its tasks (the settings a task
+    carries to the worker name no server). All of them used the one database in PREFECT_HOME,
+    so a run on Dask, or two runs at once, had several servers on one SQLite file; and a
+    worker's server outlived the worker when the cluster was killed. Here the run starts one
+    server, on a database in a folder of its own, and names it in the settings, which travel
+    with every task; the server stops when the ``with`` block ends, whatever ends it (the
+    caller turns SIGTERM into an exception). Only SIGKILL of the run can leave it behind.
+    """
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION,
+        PREFECT_SERVER_DATABASE_CONNECTION_URL,
+        temporary_settings,
+    )
+
+    if PREFECT_API_URL.value():
+        yield PREFECT_API_URL.value()
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    folder = Path(tempfile.mkdtemp(prefix="qualflow-prefect-"))
+    # The default instance (no port): Prefect code that looks for "the" temporary server finds
+    # this one instead of starting another; it also picks another port if this one is taken.
+    server = SubprocessASGIServer()
+    try:
+        with temporary_settings({PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{folder / 'prefect.db'}",
+                                 # a throwaway database: remembering that its blocks are registered only
+                                 # rewrites the memo file in PREFECT_HOME, which other runs share
+                                 PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION: False}):
+            server.start(timeout=startup_timeout)  # a busy machine can take a minute; Prefect's default is 20 s
+            with temporary_settings({PREFECT_API_URL: server.api_url}):
+                yield server.api_url
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def raise_on_sigterm() -> None:
+    """Make SIGTERM raise ``SystemExit(143)`` in the main thread, so ``finally`` blocks and context
+    managers (the run's temporary Prefect server) clean up; by default Python dies at once."""
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
 
 
 @dataclass

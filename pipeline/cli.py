@@ -76,9 +76,11 @@ def run(
     console = Console(stderr=True)
     plan = plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id, refit=refit)  # fail fast
     from flows.analyse import analyse_corpus
+    from flows.server import api_for_run, raise_on_sigterm
 
+    raise_on_sigterm()
     columns = (TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as bars:
+    with api_for_run(), Progress(*columns, console=console, transient=False) as bars:
         stage_progress.set_listener(RichListener(bars))
         try:
             result = analyse_corpus(str(corpus), codebook=str(codebook) if codebook else None,

@@ -71,9 +71,16 @@ class Store:
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         with _MIGRATING, self.engine.begin() as connection:
+            # Two processes opening a fresh database at once must not both migrate it: each would
+            # find no tables and create them, and the second fails ("table ... already exists").
             if self.dialect == "postgresql":
-                # Two processes opening a fresh database at once must not both migrate it.
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727001)")
+            elif self.dialect == "sqlite":
+                # The sqlite3 driver begins a transaction only before INSERT/UPDATE/DELETE, so
+                # Alembic's CREATE TABLEs would each commit on their own, visible half-way to the
+                # other process. BEGIN IMMEDIATE takes SQLite's write lock first: the other
+                # process waits (busy_timeout), then finds the schema at head and does nothing.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
 

@@ -130,11 +130,12 @@ class Repository:
     # -- codebook -------------------------------------------------------------------------------
     def save_codebook(self, codebook: Codebook, content: dict) -> None:
         with self.store.transaction() as s:
-            if s.get(m.CodebookRow, codebook.id) is not None:
+            # Not "read, then add if missing": two runs starting at once both found it missing and
+            # the second failed on the primary key. The insert that loses the race adds nothing.
+            row = dict(id=codebook.id, name=codebook.name, version=codebook.version, sha256=codebook.sha256,
+                       content=content, created_at=utcnow())
+            if not insert_ignoring_duplicates(s, m.CodebookRow, [row]):
                 return
-            s.add(m.CodebookRow(id=codebook.id, name=codebook.name, version=codebook.version,
-                                sha256=codebook.sha256, content=content))
-            s.flush()
             s.add_all(
                 m.CodeRow(codebook_id=codebook.id, name=c.name, label=c.label, description=c.description,
                           parent=c.parent, colour=c.colour)

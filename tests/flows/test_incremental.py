@@ -52,6 +52,11 @@ def cli_run(corpus, config, env, run_id, *extra, kill_at=None) -> subprocess.Com
                            "--run-id", run_id, *extra], env=env, capture_output=True, text=True, timeout=600)
 
 
+def stderr_of(**processes: subprocess.CompletedProcess) -> str:
+    """Each process's exit code and whole stderr, for a failure message (the cause is often at the top)."""
+    return "\n".join(f"--- {name} exited {p.returncode}; its stderr:\n{p.stderr}" for name, p in processes.items())
+
+
 def run_json(tmp_path: Path, run_id: str) -> dict:
     return json.loads((tmp_path / "outputs" / run_id / "run.json").read_text(encoding="utf-8"))
 
@@ -66,12 +71,12 @@ def counts(url: str) -> dict[str, int]:
 def test_killed_run_resumes_from_finished_work_without_duplicates_or_orphans(setup, point):
     corpus, config, url, env, tmp = setup
     killed = cli_run(corpus, config, env, "killed", kill_at=point)
-    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert killed.returncode == -9, stderr_of(killed=killed)
     before = counts(url)
     assert before["embeddings"] > 0  # the finished work (cached vectors) survived the crash
 
     resumed = cli_run(corpus, config, env, "resumed")
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert resumed.returncode == 0, stderr_of(resumed=resumed)
     run = run_json(tmp, "resumed")
     assert run["embedding_cache"]["cache_hits"] > 0
     if point == "mapped":  # everything up to mapping was done: nothing is embedded or fitted again
@@ -93,7 +98,8 @@ def test_killed_run_resumes_from_finished_work_without_duplicates_or_orphans(set
 
 def test_adding_a_transcript_embeds_only_new_excerpts_and_keeps_ids_and_decisions(setup):
     corpus, config, url, env, tmp = setup
-    assert cli_run(corpus, config, env, "week1").returncode == 0
+    week1 = cli_run(corpus, config, env, "week1")
+    assert week1.returncode == 0, stderr_of(week1=week1)
     first = run_json(tmp, "week1")
     store = Store(url)
     with store.transaction() as s:  # a coder accepted a suggestion after week 1
@@ -107,7 +113,7 @@ def test_adding_a_transcript_embeds_only_new_excerpts_and_keeps_ids_and_decision
 
     shutil.copy(DEMO / NEW_FILE, corpus / NEW_FILE)
     done = cli_run(corpus, config, env, "week2")
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode == 0, stderr_of(week2=done)
     second = run_json(tmp, "week2")
     new_excerpts = second["counts"]["excerpts"] - first["counts"]["excerpts"]
     assert new_excerpts > 0
@@ -120,7 +126,8 @@ def test_adding_a_transcript_embeds_only_new_excerpts_and_keeps_ids_and_decision
         assert s.scalars(select(m.Decision.excerpt_id)).all() == [decided]
 
     refit = cli_run(corpus, config, env, "refit", "--refit")
-    assert refit.returncode == 0 and run_json(tmp, "refit")["topic_model"]["policy"] == "refit"
+    assert refit.returncode == 0, stderr_of(refit=refit)
+    assert run_json(tmp, "refit")["topic_model"]["policy"] == "refit"
 
 
 def test_two_runs_started_at_once_on_one_store_both_finish_cleanly(setup):
@@ -128,8 +135,9 @@ def test_two_runs_started_at_once_on_one_store_both_finish_cleanly(setup):
     procs = [subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", str(corpus), "--config", str(config),
                                "--run-id", name], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for name in ("left", "right")]
-    results = [p.communicate(timeout=600) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in results]
+    outputs = [p.communicate(timeout=600) for p in procs]
+    results = [subprocess.CompletedProcess(p.args, p.returncode, out, err) for p, (out, err) in zip(procs, outputs)]
+    assert [r.returncode for r in results] == [0, 0], stderr_of(left=results[0], right=results[1])
     assert counts(url)["transcripts"] == len(BASE_FILES)
     with Store(url).session() as s:
         assert {r.status for r in s.scalars(select(m.Run))} == {"completed"}

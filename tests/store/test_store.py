@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from pipeline.codebook import codebook_to_dict, default_codebook_path, load_codebook
 from pipeline.records import CategoryScore, ExcerptCoding, Quarantined, Suggestion, Topic, TopicAssignment
 from pipeline.segment import segment_transcript
 from pipeline.store import models as m
@@ -127,10 +128,13 @@ def test_two_writers_saving_the_same_rows_at_once_neither_fail_nor_duplicate(sto
     vectors = {f"{i:064x}": np.full(4, i, dtype=np.float32) for i in range(300)}
     barrier, errors = threading.Barrier(2, timeout=60), []
 
+    codebook = load_codebook(default_codebook_path())
+
     def writer():
         try:
             repo = Repository(Store(store_url))
             barrier.wait()
+            repo.save_codebook(codebook, codebook_to_dict(codebook))
             repo.save_transcripts([TRANSCRIPT])
             repo.save_excerpts(excerpts)
             repo.put_vectors("model@1", vectors)
@@ -148,3 +152,35 @@ def test_two_writers_saving_the_same_rows_at_once_neither_fail_nor_duplicate(sto
         count = lambda model: s.execute(select(func.count()).select_from(model)).scalar()
         assert (count(m.Transcript), count(m.TurnRow), count(m.ExcerptRow)) == (1, 2, len(excerpts))
         assert count(m.EmbeddingRow) == 300 and count(m.PseudonymRow) == 1
+        assert count(m.CodebookRow) == 1 and count(m.CodeRow) == len(codebook.codes)
+
+
+def _open_and_save_codebook(url: str, barrier, errors) -> None:
+    """One process of the test below: open the store when all are ready, then save the codebook."""
+    import traceback
+
+    try:
+        codebook = load_codebook(default_codebook_path())
+        barrier.wait()
+        Repository(Store(url)).save_codebook(codebook, codebook_to_dict(codebook))
+    except BaseException:
+        errors.put(traceback.format_exc())
+
+
+def test_processes_opening_a_fresh_store_at_once_migrate_it_once_without_error(store_url):
+    # Processes, not threads: within one process a lock already keeps Alembic to one thread.
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    barrier, errors = context.Barrier(3, timeout=120), context.Queue()
+    processes = [context.Process(target=_open_and_save_codebook, args=(store_url, barrier, errors)) for _ in range(3)]
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join(timeout=300)
+    failures = []
+    while not errors.empty():
+        failures.append(errors.get())
+    assert failures == [] and [p.exitcode for p in processes] == [0, 0, 0], "\n".join(failures)
+    with Store(store_url).session() as s:
+        assert s.execute(select(func.count()).select_from(m.CodebookRow)).scalar() == 1
