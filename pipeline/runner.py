@@ -23,6 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from pipeline import faults
+from pipeline.memory import peak_rss_mb
 from pipeline.config import RunConfig, config_to_dict, load_config
 from pipeline.errors import InvalidInput, QualflowError
 from pipeline.records import Codebook, Excerpt, ExcerptCoding, InterviewGuide, Topic, Transcript
@@ -55,6 +56,8 @@ class RunPlan:
     output_root: Path
     refit: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: dict[str, int] = field(default_factory=dict)
+    """The process's peak resident memory when each stage ended (a high-water mark, so it never falls)."""
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     @property
@@ -121,7 +124,7 @@ def fail_run(plan: RunPlan, error: BaseException) -> None:
 
 
 class Timer:
-    """``with Timer(plan, "embed"):`` records the stage's wall time in ``plan.timings``."""
+    """``with Timer(plan, "embed"):`` records the stage's wall time and peak memory in ``plan``."""
 
     def __init__(self, plan: RunPlan, stage: str) -> None:
         self.plan, self.stage = plan, stage
@@ -132,6 +135,9 @@ class Timer:
 
     def __exit__(self, *exc) -> None:
         self.plan.timings[self.stage] = round(self.plan.timings.get(self.stage, 0.0) + time.perf_counter() - self.t0, 3)
+        peak = peak_rss_mb()
+        if peak is not None:
+            self.plan.peak_rss_mb[self.stage] = peak
 
 
 # -- stages ------------------------------------------------------------------------------------

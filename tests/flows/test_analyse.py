@@ -74,6 +74,7 @@ def test_demo_run_writes_every_output_for_all_five_languages(demo_run):
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["quarantined"] == [] and run["embedder_id"].startswith("multilingual-e5-small/torch-bf16")
     assert set(run["timings_s"]) >= {"ingest", "segment", "embed", "topics", "map"}
+    assert set(run["peak_rss_mb"]) == set(run["timings_s"])  # a figure per stage, for the benchmark
     assert len(run["inputs"]) == 17 and all(len(h) == 64 for h in run["inputs"].values())
     assert run["packages"]["torch"].startswith("2.13.0")  # the CPU build reports 2.13.0+cpu
     summaries = sorted(p.name for p in (out / "city_summaries").iterdir())
