@@ -15,6 +15,8 @@ from pipeline.embed.base import register_embedder
 from pipeline.errors import InvalidConfig
 
 DTYPES = ("float32", "bfloat16")
+BF16_WEIGHTS = "model.bf16.safetensors"
+"""Hugging Face's name for the ``bf16`` variant of ``model.safetensors``."""
 
 
 def folder_fingerprint(path: Path) -> str:
@@ -88,7 +90,11 @@ class SentenceTransformerEmbedder:
 
             if self.threads:
                 torch.set_num_threads(self.threads)
-            kwargs = {"torch_dtype": torch.bfloat16} if self.dtype == "bfloat16" else {}
+            kwargs = {"dtype": getattr(torch, self.dtype)}
+            if self.dtype == "bfloat16" and (self.path / BF16_WEIGHTS).is_file():
+                # Weights stored in bfloat16 are memory-mapped as they are; otherwise they are read
+                # in float32 and cast, which holds both copies for a moment.
+                kwargs["variant"] = "bf16"
             self._model = SentenceTransformer(
                 str(self.path), device="cpu", local_files_only=True, model_kwargs=kwargs
             )
