@@ -151,6 +151,12 @@ def _stages(plan) -> dict:
             vectors[[position[e.id] for e in batch]] = batch_vectors
             embed_stats = {k: embed_stats[k] + stats[k] for k in embed_stats}
             progress.advance("embed", len(batch))
+        learned = plan.config.mapping.mapper == "learned.v1"
+        if not learned:
+            # The codebook's prototypes are embedded here, with the excerpts, so that the model
+            # can go before topic modelling; learned.v1 still embeds questions when it codes.
+            mapper = mapper_task(plan)
+            runner.release_embedder(plan)
     progress.finish("embed")
 
     progress.start("topics")
@@ -160,11 +166,11 @@ def _stages(plan) -> dict:
 
     progress.start("map", len(excerpts))
     with Timer(plan, "map"):
-        if plan.config.mapping.mapper == "learned.v1":
+        if learned:
             codings = code_run_task(plan, excerpts, vectors)
+            runner.release_embedder(plan)
             progress.advance("map", len(excerpts))
         else:
-            mapper = mapper_task(plan)
             size = plan.config.mapping.task_batch
             spans = [(i, min(i + size, len(excerpts))) for i in range(0, len(excerpts), size)]
             futures = code_task.map(unmapped(mapper), [excerpts[a:b] for a, b in spans],

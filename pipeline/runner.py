@@ -23,7 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from pipeline import faults
-from pipeline.memory import peak_rss_mb
+from pipeline.memory import peak_rss_mb, return_freed_memory
 from pipeline.config import RunConfig, config_to_dict, load_config
 from pipeline.errors import InvalidInput, QualflowError
 from pipeline.records import Codebook, Excerpt, ExcerptCoding, InterviewGuide, Topic, Transcript
@@ -124,7 +124,8 @@ def fail_run(plan: RunPlan, error: BaseException) -> None:
 
 
 class Timer:
-    """``with Timer(plan, "embed"):`` records the stage's wall time and peak memory in ``plan``."""
+    """``with Timer(plan, "embed"):`` records the stage's wall time and peak memory in ``plan``,
+    and hands the memory the stage freed back to the OS."""
 
     def __init__(self, plan: RunPlan, stage: str) -> None:
         self.plan, self.stage = plan, stage
@@ -135,6 +136,7 @@ class Timer:
 
     def __exit__(self, *exc) -> None:
         self.plan.timings[self.stage] = round(self.plan.timings.get(self.stage, 0.0) + time.perf_counter() - self.t0, 3)
+        return_freed_memory()  # what the stage freed, so that the next one starts from less
         peak = peak_rss_mb()
         if peak is not None:
             self.plan.peak_rss_mb[self.stage] = peak
@@ -180,6 +182,14 @@ def embedder_for(plan: RunPlan):
     from pipeline.embed.factory import make_embedder
 
     return make_embedder(plan.config.embed)
+
+
+def release_embedder(plan: RunPlan) -> None:
+    """Free the embedding model once the run has embedded all it needs; later stages use only
+    the embedder's id and dimension, which need no model (an embed after this reloads it)."""
+    from pipeline.embed.base import release
+
+    release(embedder_for(plan))
 
 
 def embedding_batches(excerpts: Sequence[Excerpt], size: int) -> list[list[Excerpt]]:
@@ -305,5 +315,5 @@ def finish(
 __all__ = [
     "RunPlan", "Timer", "code_excerpts", "code_run", "embed", "embedder_for", "embedding_batches", "fail_run", "finish", "fit_mapper",
     "guide_linker", "ingest", "map_topics", "new_run_id",
-    "plan_run", "repository", "save_excerpts", "segment", "start_run", "topics",
+    "plan_run", "release_embedder", "repository", "save_excerpts", "segment", "start_run", "topics",
 ]

@@ -13,6 +13,7 @@ import numpy as np
 
 from pipeline.embed.base import register_embedder
 from pipeline.errors import InvalidConfig
+from pipeline.memory import return_freed_memory, trim_allocator
 
 DTYPES = ("float32", "bfloat16")
 BF16_WEIGHTS = "model.bf16.safetensors"
@@ -100,6 +101,12 @@ class SentenceTransformerEmbedder:
             )
         return self._model
 
+    def release(self) -> None:
+        """Free the model and its tokenizer; the next ``embed`` loads them again."""
+        with self._lock:
+            self._model = None
+        return_freed_memory()
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -115,6 +122,9 @@ class SentenceTransformerEmbedder:
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
+        # The activations are freed but stay in the allocator's arenas (one per flow thread);
+        # without this, every batch of texts leaves the process a little larger.
+        trim_allocator()
         vectors = np.asarray(vectors, dtype=np.float32)
         # sentence-transformers normalises in the model's dtype: in bfloat16 norms land
         # anywhere in 0.998-1.004, so normalise again in float32 to keep the unit-length contract
