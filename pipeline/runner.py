@@ -148,10 +148,12 @@ class Timer:
 def ingest(plan: RunPlan):
     """Read, normalise and pseudonymise every transcript; quarantine the unreadable ones."""
     from pipeline.ingest import PseudonymKey, ingest_corpus
+    from pipeline.ingest.language import release_detectors
 
     repo = repository(plan.database_url)
     key = PseudonymKey.from_entries(repo.pseudonym_entries())
     result = ingest_corpus(plan.corpus, languages=plan.config.ingest.languages, key=key)
+    release_detectors()  # nothing after ingest detects languages
     repo.add_pseudonyms(key.entries())
     if plan.strict and result.quarantined:
         lines = "; ".join(f"{q.file}: {q.reason}" for q in result.quarantined)
