@@ -63,13 +63,18 @@ def mapper_task(plan):
 
 
 @task(name="code", **_TASK)
-def code_task(plan, mapper, excerpts, vectors):
-    return runner.code_excerpts(plan, mapper, excerpts, vectors)
+def code_task(mapper, excerpts, views):
+    return runner.code_excerpts(mapper, excerpts, views)
 
 
 @task(name="code-run", **_TASK)
-def code_run_task(plan, excerpts, vectors):
-    return runner.code_run(plan, excerpts, vectors)
+def code_run_task(plan, mapper, excerpts, views):
+    return runner.code_run(plan, mapper, excerpts, views)
+
+
+@task(name="context", retries=1, retry_condition_fn=_retry_on_io_only, **_TASK)
+def context_task(plan, mapper, excerpts, vectors):
+    return runner.context_vectors(plan, mapper, excerpts, vectors)
 
 
 @task(name="map-topics", **_TASK)
@@ -151,6 +156,11 @@ def _stages(plan) -> dict:
             vectors[[position[e.id] for e in batch]] = batch_vectors
             embed_stats = {k: embed_stats[k] + stats[k] for k in embed_stats}
             progress.advance("embed", len(batch))
+        # The codebook's prototypes, and the questions a context-reading mapper needs, are
+        # embedded here with the excerpts, so that the model can go before topic modelling.
+        mapper = mapper_task(plan)
+        views = context_task(plan, mapper, excerpts, vectors)
+        runner.release_embedder(plan)
     progress.finish("embed")
 
     progress.start("topics")
@@ -161,15 +171,14 @@ def _stages(plan) -> dict:
     progress.start("map", len(excerpts))
     with Timer(plan, "map"):
         if runner.mapper_scope(plan) == "run":
-            codings, notes = code_run_task(plan, excerpts, vectors)
+            codings, notes = code_run_task(plan, mapper, excerpts, views)
             plan.mapping_notes.extend(notes)
             progress.advance("map", len(excerpts))
         else:
-            mapper = mapper_task(plan)
             size = plan.config.mapping.task_batch
             spans = [(i, min(i + size, len(excerpts))) for i in range(0, len(excerpts), size)]
-            futures = code_task.map(unmapped(plan), unmapped(mapper), [excerpts[a:b] for a, b in spans],
-                                    [vectors[a:b] for a, b in spans])
+            futures = code_task.map(unmapped(mapper), [excerpts[a:b] for a, b in spans],
+                                    [views.take(np.arange(a, b)) for a, b in spans])
             codings = []
             for (a, b), future in zip(spans, futures):
                 codings.extend(future.result())

@@ -23,6 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from pipeline import faults
+from pipeline.memory import peak_rss_mb, return_freed_memory
 from pipeline.config import RunConfig, config_to_dict, load_config
 from pipeline.errors import InvalidInput, QualflowError
 from pipeline.records import Codebook, Excerpt, ExcerptCoding, InterviewGuide, Topic, Transcript
@@ -57,6 +58,8 @@ class RunPlan:
     timings: dict[str, float] = field(default_factory=dict)
     mapping_notes: list[str] = field(default_factory=list)
     """What the mapper did not promise (``Mapper.notes``), for ``run.json`` and the console."""
+    peak_rss_mb: dict[str, int] = field(default_factory=dict)
+    """The process's peak resident memory when each stage ended (a high-water mark, so it never falls)."""
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     @property
@@ -123,7 +126,8 @@ def fail_run(plan: RunPlan, error: BaseException) -> None:
 
 
 class Timer:
-    """``with Timer(plan, "embed"):`` records the stage's wall time in ``plan.timings``."""
+    """``with Timer(plan, "embed"):`` records the stage's wall time and peak memory in ``plan``,
+    and hands the memory the stage freed back to the OS."""
 
     def __init__(self, plan: RunPlan, stage: str) -> None:
         self.plan, self.stage = plan, stage
@@ -134,6 +138,10 @@ class Timer:
 
     def __exit__(self, *exc) -> None:
         self.plan.timings[self.stage] = round(self.plan.timings.get(self.stage, 0.0) + time.perf_counter() - self.t0, 3)
+        return_freed_memory()  # what the stage freed, so that the next one starts from less
+        peak = peak_rss_mb()
+        if peak is not None:
+            self.plan.peak_rss_mb[self.stage] = peak
 
 
 # -- stages ------------------------------------------------------------------------------------
@@ -142,10 +150,12 @@ class Timer:
 def ingest(plan: RunPlan):
     """Read, normalise and pseudonymise every transcript; quarantine the unreadable ones."""
     from pipeline.ingest import PseudonymKey, ingest_corpus
+    from pipeline.ingest.language import release_detectors
 
     repo = repository(plan.database_url)
     key = PseudonymKey.from_entries(repo.pseudonym_entries())
     result = ingest_corpus(plan.corpus, languages=plan.config.ingest.languages, key=key)
+    release_detectors()  # nothing after ingest detects languages
     repo.add_pseudonyms(key.entries())
     if plan.strict and result.quarantined:
         lines = "; ".join(f"{q.file}: {q.reason}" for q in result.quarantined)
@@ -176,6 +186,14 @@ def embedder_for(plan: RunPlan):
     from pipeline.embed.factory import make_embedder
 
     return make_embedder(plan.config.embed)
+
+
+def release_embedder(plan: RunPlan) -> None:
+    """Free the embedding model once the run has embedded all it needs; later stages use only
+    the embedder's id and dimension, which need no model (an embed after this reloads it)."""
+    from pipeline.embed.base import release
+
+    release(embedder_for(plan))
 
 
 def embedding_batches(excerpts: Sequence[Excerpt], size: int) -> list[list[Excerpt]]:
@@ -240,7 +258,10 @@ def mapper_scope(plan: RunPlan) -> str:
     return mapper_class(plan.config.mapping.mapper).scope
 
 
-def _vectors_for(plan: RunPlan, mapper, excerpts: Sequence[Excerpt], text_vectors: np.ndarray):
+def context_vectors(plan: RunPlan, mapper, excerpts: Sequence[Excerpt], text_vectors: np.ndarray):
+    """The ``ExcerptVectors`` ``mapper`` reads: the text alone, or (``reads_context``) also the
+    question and question + text, embedded through the cache (the text vectors come from the
+    embed stage)."""
     from pipeline.mapping.vectors import embed_excerpts, text_only
 
     if not mapper.reads_context:
@@ -248,19 +269,15 @@ def _vectors_for(plan: RunPlan, mapper, excerpts: Sequence[Excerpt], text_vector
     return embed_excerpts(embedder_for(plan), excerpts, repository(plan.database_url), text_vectors=text_vectors)
 
 
-def code_excerpts(plan: RunPlan, mapper, excerpts: Sequence[Excerpt], vectors: np.ndarray) -> list[ExcerptCoding]:
+def code_excerpts(mapper, excerpts: Sequence[Excerpt], views) -> list[ExcerptCoding]:
     """Code one batch of excerpts (mappers of scope ``batch``)."""
-    return mapper.code(excerpts, _vectors_for(plan, mapper, excerpts, vectors))
+    return mapper.code(excerpts, views)
 
 
-def code_run(plan: RunPlan, excerpts: Sequence[Excerpt], text_vectors: np.ndarray
-             ) -> tuple[list[ExcerptCoding], list[str]]:
+def code_run(plan: RunPlan, mapper, excerpts: Sequence[Excerpt], views) -> tuple[list[ExcerptCoding], list[str]]:
     """Code every excerpt of the run at once (mappers of scope ``run``: they standardise,
-    model the background or self-train over the whole run), and the mapper's notes.
-    ``text_vectors`` come from the embed stage; questions and question + text are embedded
-    through the cache."""
-    mapper = fit_mapper(plan)
-    return mapper.code(excerpts, _vectors_for(plan, mapper, excerpts, text_vectors)), mapper.notes()
+    model the background or self-train over the whole run), and the mapper's notes."""
+    return mapper.code(excerpts, views), mapper.notes()
 
 
 def map_topics(plan: RunPlan, found_topics, codings: Sequence[ExcerptCoding]) -> tuple[Topic, ...]:
@@ -314,7 +331,7 @@ def finish(
 
 
 __all__ = [
-    "RunPlan", "Timer", "code_excerpts", "code_run", "mapper_scope", "embed", "embedder_for", "embedding_batches", "fail_run", "finish", "fit_mapper",
+    "RunPlan", "Timer", "code_excerpts", "code_run", "context_vectors", "mapper_scope", "embed", "embedder_for", "embedding_batches", "fail_run", "finish", "fit_mapper",
     "guide_linker", "ingest", "map_topics", "new_run_id",
-    "plan_run", "repository", "save_excerpts", "segment", "start_run", "topics",
+    "plan_run", "release_embedder", "repository", "save_excerpts", "segment", "start_run", "topics",
 ]

@@ -26,6 +26,13 @@ class Embedder(Protocol):
         ...
 
 
+def release(embedder: Embedder) -> None:
+    """Free what ``embedder`` holds for inference (its model), if it can; it reloads when next used."""
+    free = getattr(embedder, "release", None)
+    if free is not None:
+        free()
+
+
 EmbedderFactory = Callable[..., Embedder]
 _REGISTRY: dict[str, EmbedderFactory] = {}
 

