@@ -72,11 +72,13 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
     return examples
 
 
-def resuggest(store, run_id: str, *, embedder: Embedder | None = None, mapper: str | None = None) -> int:
+def resuggest(store, run_id: str, *, embedder: Embedder | None = None, mapper: str | None = None,
+              notes: list[str] | None = None) -> int:
     """Re-score a run's open suggestions with a mapper trained on every decision so far.
 
     ``mapper``: a registered mapper that learns; default the run's own mapper when it
-    learns, else ``LEARNING_DEFAULT``.
+    learns, else ``LEARNING_DEFAULT``. ``notes``: a list the mapper's notes are added to
+    (codes it would not promise ``min_precision`` for).
 
     Only rows still ``suggested`` change (their ``confidence`` and ``reason``); decided
     rows are never touched, and no suggestion is added or removed. Returns how many rows
@@ -119,6 +121,8 @@ def resuggest(store, run_id: str, *, embedder: Embedder | None = None, mapper: s
                       else LEARNING_DEFAULT)
     model = mapper_class(name)(config.mapping.model_copy(update={"mapper": name}))
     model.fit(codebook, proto_vectors, prototypes, examples, train_vectors)
+    if notes is not None:
+        notes.extend(model.notes())
 
     # Score every excerpt of the run together: zero-shot parts standardise over the run.
     excerpts = [excerpt_from_row(r) for r in excerpt_rows.values()]

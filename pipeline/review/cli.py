@@ -81,8 +81,11 @@ def register(app: typer.Typer) -> None:
             if found is None:
                 raise NotFound("no completed run in the store")
             run_id = found.id
-        changed = resuggest(store, run_id)
+        notes: list[str] = []
+        changed = resuggest(store, run_id, notes=notes)
         typer.echo(f"run {run_id}: {changed} open suggestion(s) re-scored")
+        for note in notes:
+            typer.echo(f"  {note}")
 
 
 def print_report(console, report) -> None:

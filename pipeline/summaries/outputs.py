@@ -189,7 +189,8 @@ def write_run_outputs(
         "store": _redact(plan.database_url),
     }
     (out / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
-    return {"counts": counts, "suggestions_per_code": per_code, "quarantined": run_json["quarantined"]}
+    return {"counts": counts, "suggestions_per_code": per_code, "quarantined": run_json["quarantined"],
+            "mapping_notes": run_json["mapping_notes"]}
 
 
 def _redact(url: str | None) -> str:

@@ -205,3 +205,13 @@ def test_decide_service_directly(store, users):
     sid = world.suggestion_ids(store)[(1, "trust")]
     result = review.decide(store, coder, sid, "accept", 1)
     assert result.status == "accepted" and result.previous_status == "suggested"
+
+
+def test_the_queue_says_which_codes_the_mapper_would_not_promise(client_for, store):
+    note = "Trust: not enough decisions yet to promise 80% precision (2 accepted, 1 rejected so far); not suggested"
+    page = client_for("coder").get("/queue").text
+    assert "not enough decisions yet" not in page
+    with store.transaction() as s:
+        s.get(m.Run, world.RUN).summary = {"mapping_notes": [note, "<script>alert(1)</script>"]}
+    page = client_for("coder").get("/queue").text
+    assert note in page and "<script>alert(1)</script>" not in page
