@@ -182,6 +182,20 @@ def main(argv: list[str] | None = None) -> int:
     labels["top code, prototype.v1, examples in it/hu/el/nl too"] = top_codes(confidences(
         PrototypeMapper(mapping).fit(multilingual, ml_vectors, ml_prototypes).code(items, vectors.text)))
 
+    # What a coder sees: the set of codes suggested ("" when none), the detection view.
+    from pipeline.mapping.detect import DetectMapper
+
+    def code_sets(codings) -> dict[tuple[str, int], str]:
+        return {k: ";".join(sorted(s.code for s in c.suggestions)) for k, c in zip(key, codings)}
+
+    labels["code set (none included), prototype.v1"] = code_sets(proto.code(items, vectors.text))
+    labels["code set (none included), detect.v1"] = code_sets(
+        DetectMapper(mapping).fit(codebook, proto_vectors, prototypes).code(items, vectors))
+    labels["code set (none included), detect.v1, examples in it/hu/el/nl too"] = code_sets(
+        DetectMapper(mapping).fit(multilingual, ml_vectors, ml_prototypes).code(items, vectors))
+    labels["top code, detect.v1"] = top_codes(
+        DetectMapper(mapping).fit(codebook, proto_vectors, prototypes).confidences(items, vectors))
+
     # What breaks agreement: each language's texts sit in their own region of the embedding
     # space. Centring each language's vectors (subtract its mean over the corpus) removes
     # that offset; both mappers do it for coding when the codebook has no example in a

@@ -27,13 +27,11 @@ few hundred examples), so suggestions can be redone after every coding session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from pipeline.config import MappingConfig
-from pipeline.embed.base import Embedder
 from pipeline.mapping.prototype import NONE, Prototype, PrototypeMapper, _primary, _sigmoid, centre_by_group
 from pipeline.mapping.base import register_mapper
 from pipeline.mapping.vectors import (ExcerptVectors, LabelledExcerpt, context_text, embed_codebook,

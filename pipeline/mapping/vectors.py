@@ -8,12 +8,15 @@ codes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from pipeline.embed.base import Embedder
 from pipeline.records import Codebook, Excerpt
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pipeline.mapping.prototype import Prototype
 
 
 @dataclass(frozen=True)

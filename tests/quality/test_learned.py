@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -60,23 +58,6 @@ def test_a_rejection_is_a_negative_for_that_code_only(setup):
     assert (rejected.label("tides"), rejected.label("orchard")) == (0, None)
     complete = LabelledExcerpt(unit, frozenset({"forge"}))
     assert (complete.label("forge"), complete.label("tides")) == (1, 0)
-
-
-def test_fitting_and_coding_take_seconds(setup):
-    docs, book, gold, hashing = setup
-    rng = np.random.default_rng(0)
-    units = segment_units(gold, docs) * 20  # 720 examples
-    coding = {s.text: s.codes for s in gold.spans}
-    examples = [LabelledExcerpt(u, coding[u.text]) for u in units]
-    prototypes, proto_vectors = embed_codebook(hashing, book)
-    base = embed_excerpts(hashing, segment_units(gold, docs))
-    vectors = base.take(np.arange(len(units)) % len(base))
-    noisy = type(vectors)(vectors.text + rng.normal(0, 0.02, vectors.text.shape).astype(np.float32),
-                          vectors.question, vectors.with_question)
-    started = time.perf_counter()
-    mapper = LearnedMapper(MappingConfig()).fit(book, proto_vectors, prototypes, examples, noisy)
-    mapper.code(units, noisy)
-    assert time.perf_counter() - started < 20
 
 
 def test_self_training_follows_the_corpus_where_the_codebook_is_vague():
