@@ -73,3 +73,15 @@ def test_right_to_left_text_and_marks_are_kept(write: Callable[..., Path]) -> No
     text = "Interviewer: Which language?\nAnna: \u200fمرحبا بكم في الحضانة\u200f and שלום.\n"
     turns = READER.read(write("rtl.txt", text)).turns
     assert turns[1].text == "\u200fمرحبا بكم في الحضانة\u200f and שלום."
+
+
+def test_a_turn_wrapped_over_labelled_lines_is_one_turn(write: Callable[..., Path]) -> None:
+    """PDF-to-text exports repeat the speaker label on every wrapped line of one turn."""
+    path = write("AKxx.txt", "Interviewer 1: And what's your background that\nInterviewer 1: brought you here?\n"
+                             "Interviewee: We applied for funding through the state of\nInterviewee: Alaska to pay "
+                             "for that.\nInterviewer 1: Okay.\nInterviewee: Yes.\n")
+    turns = READER.read(path).turns
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("Interviewer 1", "And what's your background that\nbrought you here?"),
+        ("Interviewee", "We applied for funding through the state of\nAlaska to pay for that."),
+        ("Interviewer 1", "Okay."), ("Interviewee", "Yes.")]
