@@ -113,6 +113,10 @@ def _print_summary(console, result: dict) -> None:
                   f"{run_json['counts']['topics']} topics ({run_json['counts']['emergent_themes']} emergent). {timings}")
     for q in run_json["quarantined"]:
         console.print(f"[yellow]quarantined[/yellow] {q['file']}: {q['reason']}")
+    from rich.markup import escape
+
+    for note in run_json.get("mapping_notes", []):
+        console.print(escape(note), style="yellow", highlight=False)
     console.print(f"Outputs: {out}  (open report.html)")
 
 
