@@ -135,19 +135,21 @@ def test_decisions_from_the_queue_alone_do_not_silence_what_the_detector_finds()
     suggestions per 100 after 400 decisions). Where the zero-shot detector is sure, its
     detection still reaches the learned threshold (``keep_zero_shot``)."""
     excerpts, vectors, truth = synthetic.run(n=600, share=0.15, seed=9)
-    examples = synthetic.labelled(excerpts, truth, range(300))
+    queue = list(range(0, 600, 3))  # a selection from every interview: two excerpts in three undecided
 
     class Cautious:  # a learned model that has grown cautious: it says no to everything
         def decision_function(self, features):
             return np.full(len(features), -20.0)
 
-    def funding_suggested(**kw) -> int:
-        mapper = fitted(examples=examples, vectors=vectors.take(range(300)), **kw)
+    def funding_suggested(rows, **kw) -> int:
+        mapper = fitted(examples=synthetic.labelled(excerpts, truth, rows), vectors=vectors.take(rows), **kw)
         mapper.learned_["funding"]["model"] = Cautious()
         coded = mapper.code(excerpts, vectors)
         return sum(1 for c in coded for s in c.suggestions if s.code == "funding")
 
     detected = sum(1 for c in fitted().code(excerpts, vectors) for s in c.suggestions if s.code == "funding")
     assert detected >= 20
-    assert funding_suggested(keep_zero_shot=False) == 0
-    assert funding_suggested() >= 0.9 * detected
+    assert funding_suggested(queue, keep_zero_shot=False) == 0
+    assert funding_suggested(queue) >= 0.9 * detected
+    # whole interviews coded through (gold, an import) are a fair sample: the learned model alone decides
+    assert funding_suggested(list(range(300))) == 0
