@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from pipeline.codebook import codebook_from_dict
 from pipeline.errors import NotFound
-from pipeline.records import Code, Codebook, Excerpt, InterviewMeta, Topic, TopicAssignment, Transcript, Turn
+from pipeline.records import Code, Codebook, InterviewMeta, Topic, TopicAssignment, Transcript, Turn
 from pipeline.store import models as m
+from pipeline.store.repository import excerpt_record
 
 
 def resolve_run(session: Session, run_id: str | None) -> m.Run:
@@ -59,11 +60,6 @@ def transcript_record(row: m.Transcript, turns: list[m.TurnRow] = ()) -> Transcr
                        t.time_end) for t in turns)
     return Transcript(row.id, meta, row.file, row.source_sha256, row.format, row.encoding, row.text, built,
                       row.language)
-
-
-def excerpt_record(row: m.ExcerptRow) -> Excerpt:
-    return Excerpt(row.id, row.transcript_id, row.start, row.end, row.text, row.turn_index, row.speaker,
-                   row.language, row.question, row.guide_section)
 
 
 def city_name(city: str | None) -> str:

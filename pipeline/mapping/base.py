@@ -98,9 +98,22 @@ def mapper_class(name: str) -> type:
     return mappers[name]
 
 
+LEARNING_DEFAULT = "detect.v1"
+"""The mapper that learns from decisions when the one named does not learn."""
+
+
+def learning_mapper(name: str | None) -> str:
+    """``name`` when it is a registered mapper that learns, else ``LEARNING_DEFAULT``
+    (``qualflow learn`` on a ``prototype.v1`` run, a simulated review). ``KeyError`` for an
+    unknown name."""
+    if name is None:
+        return LEARNING_DEFAULT
+    return name if getattr(mapper_class(name), "learns", False) else LEARNING_DEFAULT
+
+
 def make_mapper(config: "MappingConfig") -> Mapper:
     """A fresh, unfitted mapper of the kind ``config.mapper`` names."""
     return mapper_class(config.mapper)(config)
 
 
-__all__ = ["Mapper", "make_mapper", "mapper_class", "register_mapper", "registered_mappers"]
+__all__ = ["LEARNING_DEFAULT", "Mapper", "learning_mapper", "make_mapper", "mapper_class", "register_mapper", "registered_mappers"]

@@ -13,10 +13,6 @@ from pipeline.embed.base import Embedder
 from pipeline.mapping.vectors import LabelledExcerpt, embed_codebook, embed_excerpts
 from pipeline.records import Excerpt
 
-LEARNING_DEFAULT = "detect.v1"
-"""The mapper ``qualflow learn`` uses when the run's own mapper does not learn."""
-
-
 def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None = None) -> list[LabelledExcerpt]:
     """Every excerpt a coder has decided on, as a training example.
 
@@ -28,7 +24,7 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
     from sqlalchemy import select
 
     from pipeline.store import models as m
-    from pipeline.store.repository import excerpts_by_id
+    from pipeline.store.repository import excerpt_record, excerpts_by_id
 
     with store.session() as s:
         q = select(m.Decision).order_by(m.Decision.id)
@@ -66,7 +62,7 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
             excerpt = Excerpt(make_id(r.transcript_id, start, end, text), r.transcript_id, start, end, text,
                               r.turn_index, r.speaker, r.language, r.question, r.guide_section)
         else:
-            excerpt = excerpt_from_row(r)
+            excerpt = excerpt_record(r)
         if positive or negative is None or negative:
             examples.append(LabelledExcerpt(excerpt, positive, negative))
     return examples
@@ -77,7 +73,7 @@ def resuggest(store, run_id: str, *, embedder: Embedder | None = None, mapper: s
     """Re-score a run's open suggestions with a mapper trained on every decision so far.
 
     ``mapper``: a registered mapper that learns; default the run's own mapper when it
-    learns, else ``LEARNING_DEFAULT``. ``notes``: a list the mapper's notes are added to
+    learns, else ``LEARNING_DEFAULT`` (``pipeline.mapping.base.learning_mapper``). ``notes``: a list the mapper's notes are added to
     (codes it would not promise ``min_precision`` for).
 
     Only rows still ``suggested`` change (their ``confidence`` and ``reason``); decided
@@ -91,7 +87,7 @@ def resuggest(store, run_id: str, *, embedder: Embedder | None = None, mapper: s
     from pipeline.embed.factory import make_embedder
     from pipeline.errors import NotFound
     from pipeline.store import models as m
-    from pipeline.store.repository import Repository, excerpts_by_id
+    from pipeline.store.repository import Repository, excerpt_record, excerpts_by_id
 
     with store.session() as s:
         run = s.get(m.Run, run_id)
@@ -115,17 +111,16 @@ def resuggest(store, run_id: str, *, embedder: Embedder | None = None, mapper: s
     examples = [LabelledExcerpt(ex.excerpt, ex.positive & known, None if ex.negative is None else ex.negative & known)
                 for ex in examples]
     train_vectors = embed_excerpts(embedder, [ex.excerpt for ex in examples], cache) if examples else None
-    from pipeline.mapping.base import mapper_class
+    from pipeline.mapping.base import learning_mapper, mapper_class
 
-    name = mapper or (config.mapping.mapper if getattr(mapper_class(config.mapping.mapper), "learns", False)
-                      else LEARNING_DEFAULT)
+    name = mapper or learning_mapper(config.mapping.mapper)
     model = mapper_class(name)(config.mapping.model_copy(update={"mapper": name}))
     model.fit(codebook, proto_vectors, prototypes, examples, train_vectors)
     if notes is not None:
         notes.extend(model.notes())
 
     # Score every excerpt of the run together: zero-shot parts standardise over the run.
-    excerpts = [excerpt_from_row(r) for r in excerpt_rows.values()]
+    excerpts = [excerpt_record(r) for r in excerpt_rows.values()]
     codings = model.code(excerpts, embed_excerpts(embedder, excerpts, cache))
     by_excerpt = {c.excerpt_id: c for c in codings}
     changed = 0
@@ -148,10 +143,4 @@ def resuggest(store, run_id: str, *, embedder: Embedder | None = None, mapper: s
     return changed
 
 
-def excerpt_from_row(r) -> Excerpt:
-    """A stored excerpt row as the record mappers read."""
-    return Excerpt(r.id, r.transcript_id, r.start, r.end, r.text, r.turn_index, r.speaker, r.language,
-                   r.question, r.guide_section)
-
-
-__all__ = ["LEARNING_DEFAULT", "excerpt_from_row", "resuggest", "training_examples_from_decisions"]
+__all__ = ["resuggest", "training_examples_from_decisions"]

@@ -652,6 +652,7 @@ def human_agreement(store, coder_a: str, coder_b: str, *, run_id: str | None = N
 
     from pipeline.review.gold import decisions_gold
     from pipeline.store import models as m
+    from pipeline.store.repository import excerpt_record
 
     a = decisions_gold(store, coder_a, run_id=run_id)
     b = decisions_gold(store, coder_b, run_id=run_id)
@@ -662,8 +663,7 @@ def human_agreement(store, coder_a: str, coder_b: str, *, run_id: str | None = N
         raise InvalidInput(f"{coder_a}, {coder_b}", "the two coders have no excerpt in common")
     with store.session() as s:
         rows = {r.id: r for r in s.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(unit_ids)))}
-    units = [Excerpt(r.id, r.transcript_id, r.start, r.end, r.text, r.turn_index, r.speaker, r.language,
-                     r.question, r.guide_section) for r in (rows[i] for i in unit_ids)]
+    units = [excerpt_record(rows[i]) for i in unit_ids]
     coding_a, _ = gold_coding(units, a, unit_cover=unit_cover, gold_cover=gold_cover)
     coding_b, _ = gold_coding(units, b, unit_cover=unit_cover, gold_cover=gold_cover)
     codes = [c.name for c in codebook.codes] if codebook else sorted(a.codes | b.codes)

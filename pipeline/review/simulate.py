@@ -42,21 +42,17 @@ from pipeline.records import Codebook, Excerpt, Transcript
 from pipeline.review.priority import order_for_review
 
 RELEARN_EVERY = 25
-DEFAULT_LEARNING_MAPPER = "detect.v1"
-"""The simulation's mapper when the one named (or the config's) does not learn."""
 
 
 def learning_mapper(name: str | None) -> str:
-    """``name`` when it is a registered mapper that learns, else ``DEFAULT_LEARNING_MAPPER``."""
-    from pipeline.mapping.base import mapper_class
+    """The simulation's mapper (``pipeline.mapping.base.learning_mapper``); an unknown name
+    is the user's ``--mapper``."""
+    from pipeline.mapping.base import learning_mapper as choose
 
-    if name is None:
-        return DEFAULT_LEARNING_MAPPER
     try:
-        cls = mapper_class(name)
+        return choose(name)
     except KeyError as exc:
         raise InvalidInput("--mapper", exc.args[0]) from None
-    return name if getattr(cls, "learns", False) else DEFAULT_LEARNING_MAPPER
 
 
 def parse_checkpoints(text: str | Sequence[int]) -> list[int]:

@@ -32,6 +32,12 @@ def excerpts_by_id(session: Session, ids: Iterable[str]) -> dict[str, m.ExcerptR
     return found
 
 
+def excerpt_record(row: m.ExcerptRow) -> Excerpt:
+    """A stored excerpt row as the record the stages read."""
+    return Excerpt(row.id, row.transcript_id, row.start, row.end, row.text, row.turn_index, row.speaker,
+                   row.language, row.question, row.guide_section)
+
+
 def insert_ignoring_duplicates(session: Session, model, rows: Sequence[dict]) -> int:
     """Insert rows whose primary key is new; skip the others without an error.
 
