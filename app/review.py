@@ -13,6 +13,13 @@ A decision's ``codes`` is the excerpt's full code set after it, within its scope
 the coder's own for double-coded excerpts). ``accept`` adds the suggested code, ``reject``
 removes it, ``recode`` replaces it with the codes the coder picked (one or more).
 
+**Spot checks.** Every 10th card (``pipeline.review.priority.is_spot_check`` over the coder's
+decisions in the run) is an excerpt that has no suggestion at all, the next one in the run's
+fixed spot-check order within the coder's scope (double-coded excerpts excepted). The coder
+says ``none`` (no code applies: text seen and left uncoded, a negative for every code when
+the model relearns) or ``code`` with the codes that apply (a miss). The tally of spot checks
+estimates the share of unsuggested excerpts that do carry a code.
+
 Concurrency: a form carries the ``version`` of the suggestion it was rendered with. A
 decision locks every suggestion of the excerpt (in id order, so two deciders never
 deadlock), refuses a stale version with ``Conflict`` (HTTP 409), and bumps the version of
@@ -38,9 +45,12 @@ from app.data import resolve_run
 from app.errors import BadRequest, Conflict, Forbidden
 from app.permissions import CurrentUser
 from pipeline.errors import NotFound
-from pipeline.review.priority import order_for_review
+from pipeline.review.priority import SPOT_CHECK_SHARE, is_spot_check, order_for_review, spot_check_order
 from pipeline.store import models as m
 from pipeline.store.db import Store
+
+spot_check_share: float = SPOT_CHECK_SHARE
+"""The share of a coder's cards that are spot checks (0: none)."""
 
 STATUS_OF_ACTION = {"accept": "accepted", "reject": "rejected", "recode": "recoded"}
 PENDING = "suggested"
@@ -475,3 +485,117 @@ def add_memo(store: Store, user: CurrentUser, excerpt_id: str, text: str, run_id
         s.flush()
         audit.record(s, user.id, "memo", "excerpt", excerpt_id, {"memo": memo.id, "text": text})
         return memo.id
+
+
+# -- spot checks -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpotCheck:
+    """An excerpt with no suggestion, shown so that the coder says whether any code applies."""
+
+    excerpt_id: str
+    text: str
+    question: str | None
+    speaker: str
+    transcript_id: str
+    city: str | None
+    role: str | None
+    language: str | None
+    section: str | None
+
+
+@dataclass(frozen=True)
+class SpotTally:
+    """Spot checks decided in a run (everyone's): how many, and how many found a code."""
+
+    checked: int
+    coded: int
+
+    def interval(self) -> tuple[float, float] | None:
+        """Wilson 95% interval of the share of unsuggested excerpts that carry a code."""
+        if not self.checked:
+            return None
+        from math import sqrt
+
+        z, n, p = 1.959964, self.checked, self.coded / self.checked
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _spot_candidates(s: Session, run_id: str, user_id: int) -> list[str]:
+    """The run's excerpts in the coder's scope with no suggestion, no decision and no double-coding."""
+    suggested = select(m.SuggestionRow.excerpt_id).where(m.SuggestionRow.run_id == run_id)
+    decided = select(m.Decision.excerpt_id).where(m.Decision.run_id == run_id)
+    assigned = select(m.Assignment.excerpt_id).where(m.Assignment.run_id == run_id)
+    mine = assigned.where(m.Assignment.user_id == user_id)
+    scope = (m.RunExcerpt.excerpt_id.in_(mine) if _assigned(s, run_id, user_id)
+             else m.RunExcerpt.excerpt_id.not_in(assigned))
+    ids = list(s.scalars(select(m.RunExcerpt.excerpt_id).where(
+        m.RunExcerpt.run_id == run_id, scope, m.RunExcerpt.excerpt_id.not_in(suggested),
+        m.RunExcerpt.excerpt_id.not_in(decided))))
+    private = double_coded(s, run_id, ids) if ids else {}
+    return [e for e in ids if e not in private]
+
+
+def spot_check_due(store: Store, user: CurrentUser, run_id: str) -> SpotCheck | None:
+    """The spot check this coder's next card should be, or None when the next card is an
+    ordinary suggestion (or no unsuggested excerpt is left)."""
+    with store.session() as s:
+        undone = select(m.Decision.undoes).where(m.Decision.run_id == run_id, m.Decision.user_id == user.id,
+                                                 m.Decision.undoes.is_not(None))
+        made = s.scalar(select(func.count()).select_from(m.Decision).where(
+            m.Decision.run_id == run_id, m.Decision.user_id == user.id, m.Decision.action != "undo",
+            m.Decision.source == "app", m.Decision.id.not_in(undone))) or 0
+        if not is_spot_check(made, spot_check_share):
+            return None
+        candidates = _spot_candidates(s, run_id, user.id)
+        if not candidates:
+            return None
+        e = s.get(m.ExcerptRow, spot_check_order(candidates, salt=run_id)[0])
+        t = s.get(m.Transcript, e.transcript_id)
+        return SpotCheck(e.id, e.text, e.question, e.speaker, t.id, t.city, t.role, e.language, e.guide_section)
+
+
+def spot_tally(store: Store, run_id: str) -> SpotTally:
+    """Standing spot-check decisions in the run (``none`` or ``code`` without a suggestion)."""
+    with store.session() as s:
+        rows = list(s.scalars(select(m.Decision).where(m.Decision.run_id == run_id, m.Decision.source == "app",
+                                                       m.Decision.suggestion_id.is_(None))))
+    by_excerpt: dict[str, list[m.Decision]] = defaultdict(list)
+    undone = {d.undoes for d in rows if d.action == "undo"}
+    for d in rows:
+        if d.action in ("none", "code") and d.id not in undone:
+            by_excerpt[d.excerpt_id].append(d)
+    checked = len(by_excerpt)
+    coded = sum(1 for ds in by_excerpt.values() if ds[-1].codes)
+    return SpotTally(checked, coded)
+
+
+def check(store: Store, user: CurrentUser, run_id: str, excerpt_id: str, codes: Sequence[str] = ()) -> DecisionResult:
+    """A spot check's answer: ``none`` when ``codes`` is empty, else ``code`` with them."""
+    chosen = sorted({c.strip() for c in codes if c and c.strip()})
+    action = "code" if chosen else "none"
+    t = datetime.now(timezone.utc)
+    with store.transaction() as s:
+        if s.get(m.RunExcerpt, (run_id, excerpt_id)) is None:
+            raise NotFound(f"Run {run_id} has no excerpt {excerpt_id!r}.")
+        if _check_in_scope(s, run_id, user.id, excerpt_id):
+            raise BadRequest("This excerpt is double-coded; decide on it through its suggestions.")
+        if s.scalar(select(func.count()).select_from(m.SuggestionRow)
+                    .where(m.SuggestionRow.run_id == run_id, m.SuggestionRow.excerpt_id == excerpt_id)):
+            raise BadRequest("This excerpt has suggestions; decide on them in the queue.")
+        if effective(_decisions(s, run_id, [excerpt_id])):
+            raise Conflict(STALE)
+        if chosen:
+            unknown = [c for c in chosen if c not in _known_codes(s, s.get(m.Run, run_id))]
+            if unknown:
+                raise BadRequest(f"Unknown code(s) {', '.join(unknown)} in this run's codebook.")
+        decision = m.Decision(run_id=run_id, excerpt_id=excerpt_id, suggestion_id=None, user_id=user.id,
+                              action=action, codes=chosen, source="app", created_at=t)
+        s.add(decision)
+        s.flush()
+        audit.record(s, user.id, f"spot_check_{action}", "excerpt", excerpt_id, {
+            "decision": decision.id, "run": run_id, "codes_after": chosen})
+        return DecisionResult(decision.id, 0, excerpt_id, PENDING, action, tuple(chosen), {})

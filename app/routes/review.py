@@ -34,11 +34,14 @@ def queue(request: Request, user: CurrentUser = Depends(require(can_review)), ru
         book = codebook_of(s, the_run) if the_run.codebook_id else None
     start = max(form_int(offset, "offset", 0), 0)
     q = review.load_queue(store, user, the_run.id, filters, offset=start, limit=PAGE)
+    spot = review.spot_check_due(store, user, the_run.id) if status == "pending" else None
+    tally = review.spot_tally(store, the_run.id)
     labels = code_labels(book) if book else {}
     codes = [(c.name, c.label, c.parent) for c in book.codes] if book else []
     params = dict(run=run, city=city, language=language, role=role, code=code, min_conf=min_conf,
                   max_conf=max_conf, section=section, status=status)
     return render(request, "queue.html", queue=q, run=the_run, labels=labels, codes=codes, params=params,
+                  spot=spot, tally=tally, tally_interval=tally.interval(),
                   page=PAGE, here=str(request.url.path) + ("?" + request.url.query if request.url.query else ""))
 
 
@@ -52,6 +55,18 @@ def decision(request: Request, suggestion_id: int, user: CurrentUser = Depends(r
                           "status": result.status, "codes": list(result.codes),
                           "versions": {str(k): v for k, v in result.versions.items()}},
                 local_path(next, "/queue"))
+
+
+@router.post("/excerpts/{excerpt_id}/check")
+def spot_check(request: Request, excerpt_id: str, user: CurrentUser = Depends(require(can_review, write=True)),
+               run: str = Form(""), codes: Annotated[list[str], Form()] = [], next: str = Form("")):
+    """A spot check's answer: no code applies (no ``codes``), or these codes do."""
+    store = store_of(request)
+    with store.session() as s:
+        the_run = resolve_run(s, run or None)
+    result = review.check(store, user, the_run.id, excerpt_id, codes)
+    return done(request, {"ok": True, "decision": result.decision_id, "excerpt": result.excerpt_id,
+                          "action": result.status, "codes": list(result.codes)}, local_path(next, "/queue"))
 
 
 @router.post("/queue/undo")

@@ -19,7 +19,7 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
     The latest decision on an excerpt (any coder) gives its positives (``codes`` is the set
     after the decision). Negatives: codes whose suggestions on it were rejected or recoded
     away; a ``recode`` or ``code`` decision states the full set, so then every other code is
-    a negative. Hand-coded spans (``start``/``end``) become examples of their own text.
+    a negative; so does a spot check answered ``none`` (every code a negative). Hand-coded spans (``start``/``end``) become examples of their own text.
     """
     from sqlalchemy import select
 
@@ -53,7 +53,7 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
     for (excerpt_id, start, end), d in latest.items():
         r = rows[excerpt_id]
         positive = frozenset(d.codes or ())
-        complete = d.action in ("recode", "code")
+        complete = d.action in ("recode", "code", "none")  # "none": seen and left uncoded (a spot check)
         negative = None if complete else frozenset(rejected.get(excerpt_id, set()) - positive)
         if start is not None and end is not None:
             text = texts[r.transcript_id][start:end]

@@ -41,6 +41,9 @@ def register(app: typer.Typer) -> None:
                                                       "decisions to report at, e.g. 100,200,400."),
         relearn_every: int = typer.Option(25, "--relearn-every", help="With --simulate-review: relearn after "
                                                                       "every this many decisions."),
+        spot_checks: Optional[float] = typer.Option(None, "--spot-checks", help="With --simulate-review: the "
+                                                    "share of cards that are spot checks on excerpts with no "
+                                                    "suggestion (default: the review app's, 0.1; 0 for none)."),
         all_documents: bool = typer.Option(False, "--all-documents", help="Every corpus document was coded "
                                                                           "exhaustively: one with no gold code "
                                                                           "counts too (all its speech uncoded)."),
@@ -58,7 +61,7 @@ def register(app: typer.Typer) -> None:
             report = evaluate(corpus, gold, codebook, learn_from=learn_from, level=level, mapper=mapper,
                               on_unknown=unknown_codes, config=config, unit_cover=unit_cover, gold_cover=gold_cover,
                               bootstrap=bootstrap, simulate_review=simulate_review, relearn_every=relearn_every,
-                              all_documents=all_documents)
+                              all_documents=all_documents, spot_checks=spot_checks)
         out_dir = out or default_out_dir()
         paths = write_report(report, out_dir)
         print_report(console, report)

@@ -582,11 +582,13 @@ def evaluate(
     simulate_review: Sequence[int] | str | None = None,
     relearn_every: int = 25,
     all_documents: bool = False,
+    spot_checks: float | None = None,
 ) -> EvalReport:
     """``qualflow eval`` as a function: ingest ``corpus``, load ``gold`` and ``codebook``,
     code and compare. With ``learn_from``, learn from that gold's documents first and
     evaluate on the others. With ``simulate_review`` (numbers of decisions), also replay a
-    coder reviewing the queue (``pipeline.review.simulate``). With ``all_documents``, every
+    coder reviewing the queue (``pipeline.review.simulate``), with ``spot_checks`` of its cards
+    on excerpts with no suggestion (default: the review app's share). With ``all_documents``, every
     corpus document is taken as coded exhaustively, including those with no gold code."""
     from pipeline.codebook import load_codebook
     from pipeline.config import load_config
@@ -601,6 +603,8 @@ def evaluate(
 
         simulate_review = parse_checkpoints(simulate_review)
         check_relearn_every(relearn_every)
+        if spot_checks is not None and not 0 <= spot_checks <= 1:
+            raise InvalidInput("--spot-checks", f"is a share of the cards between 0 and 1, not {spot_checks}")
         if learn_from is not None:
             raise InvalidInput("--simulate-review", "cannot be combined with --learn-from: the simulated coder "
                                                     "starts from no decision on the gold documents")
@@ -628,7 +632,8 @@ def evaluate(
         started = time.perf_counter()
         simulation = simulate(ingested.transcripts, gold_data, book, checkpoints=simulate_review,
                               relearn_every=relearn_every, mapper=mapper, embedder=embedder, config=run_config,
-                              cache=cache, unit_cover=unit_cover, gold_cover=gold_cover, documents=documents)
+                              cache=cache, unit_cover=unit_cover, gold_cover=gold_cover, documents=documents,
+                              **({} if spot_checks is None else {"spot_checks": spot_checks}))
         report.simulation, report.simulation_review = simulation.points, simulation.summary()
         report.warnings += simulation.warnings
         report.timings_s["simulate_review"] = round(time.perf_counter() - started, 2)

@@ -9,13 +9,23 @@ Two rules (active learning by uncertainty sampling, made fair across codes):
   the codes (round-robin), each time the most uncertain item left of the next code; the
   codes themselves take their turns in order of their most uncertain item.
 
+A third rule keeps the decisions honest about "none":
+
+* **Spot checks.** Every ``1 / SPOT_CHECK_SHARE``-th card (the 10th, 20th, ...) is an excerpt
+  with no suggestion at all, picked in a fixed pseudo-random order. Without them a coder only
+  ever sees what the model already suggests, so the model learns from a biased sample and
+  never from text that is "seen and left uncoded". On ``alaska_dev``'s simulated review, 1 in
+  10 took macro-F1 on the unreviewed excerpts after 200 decisions from 0.32 to about 0.40
+  (mean over four pick orders); 1 in 5 helped as much there but cost precision at 400.
+
 A candidate is anything with ``code`` and ``confidence`` (attributes or mapping keys): a
 ``Suggestion``, a ``SuggestionRow`` or a plain dict. Ties keep the input order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -53,4 +63,32 @@ def order_for_review(candidates: Sequence[T]) -> list[T]:
     return ordered
 
 
-__all__ = ["order_for_review", "uncertainty"]
+SPOT_CHECK_SHARE = 0.1
+"""The share of cards that are spot checks (an excerpt with no suggestion); 0 turns them off."""
+
+
+def spot_check_every(share: float = SPOT_CHECK_SHARE) -> int:
+    """Every how many cards a spot check comes (0: never)."""
+    if not 0 <= share <= 1:
+        raise ValueError(f"the spot-check share is between 0 and 1, not {share}")
+    return round(1 / share) if share > 0 else 0
+
+
+def is_spot_check(position: int, share: float = SPOT_CHECK_SHARE) -> bool:
+    """Whether the card at ``position`` (0-based, counted over a coder's decisions and queue)
+    is a spot check: the ``every``-th, ``2 * every``-th, ... card."""
+    every = spot_check_every(share)
+    return bool(every) and (position + 1) % every == 0
+
+
+def spot_check_order(excerpt_ids: Iterable[str], salt: str = "") -> list[str]:
+    """Excerpt ids in a fixed pseudo-random order (by a hash of ``salt`` and the id): the same
+    on every machine and every page load, different for another ``salt`` (a run, a coder)."""
+    def key(excerpt_id: str) -> str:
+        return hashlib.sha256(f"{salt}\x1f{excerpt_id}".encode()).hexdigest()
+
+    return sorted(excerpt_ids, key=key)
+
+
+__all__ = ["SPOT_CHECK_SHARE", "is_spot_check", "order_for_review", "spot_check_every", "spot_check_order",
+           "uncertainty"]

@@ -15,6 +15,9 @@ queue on gold that codes every respondent passage (exhaustive gold: an uncoded e
    training label. One reviewed excerpt is one decision here; its other suggestions are
    settled with it (in the app they are sibling cards on the same excerpt). Each settled
    suggestion's confidence and whether it was accepted are kept for a reliability table.
+   **Spot checks**: as in the app, every 10th decision (``spot_checks``, the share of cards;
+   ``pipeline.review.priority``) is instead the next excerpt with no suggestion, in the fixed
+   pseudo-random spot-check order: text seen and left uncoded (or found coded) by the coder.
 4. **Browsing.** When no card is left before the target number of decisions, the coder reads
    on through unreviewed excerpts, highest confidence (of any code) first, as if browsing the
    transcript; those decisions are counted apart (``from_browsing``).
@@ -39,7 +42,7 @@ import numpy as np
 
 from pipeline.errors import InvalidInput
 from pipeline.records import Codebook, Excerpt, Transcript
-from pipeline.review.priority import order_for_review
+from pipeline.review.priority import SPOT_CHECK_SHARE, is_spot_check, order_for_review, spot_check_order
 
 RELEARN_EVERY = 25
 
@@ -131,6 +134,8 @@ def simulate_review(
     unit_cover: float | None = None,
     gold_cover: float | None = None,
     documents: Sequence[str] | None = None,
+    spot_checks: float = SPOT_CHECK_SHARE,
+    spot_check_salt: str = "",
 ) -> Simulation:
     """Replay a coder who reviews the queue (see the module docstring); ``gold`` is checked
     against the codebook already (``prepare_gold``). ``documents``: those coded exhaustively
@@ -165,13 +170,14 @@ def simulate_review(
     queue = _queue(predictions, set())
     settled_confidence: list[float] = []
     settled_accepted: list[bool] = []
-    from_queue = from_browsing = 0
+    from_queue = from_browsing = spot = 0
     relearned = 0
 
     def point(decisions: int) -> dict:
         open_ids = [u for u in predictions.unit_ids if u not in reviewed]
         row = {u: i for i, u in enumerate(predictions.unit_ids)}
         out = {"decisions": decisions, "from_queue": from_queue, "from_browsing": from_browsing,
+               "spot_checks": spot,
                "excerpts_left": len(open_ids), "relearned": relearned,
                "reviewed_suggestions": len(settled_accepted),
                "accepted_share": round(float(np.mean(settled_accepted)), 4) if settled_accepted else None}
@@ -188,10 +194,15 @@ def simulate_review(
     target = min(points_wanted[-1], len(units))
     wanted = set(points_wanted)
     position = 0
+    spot_order = spot_check_order([u.id for u in units], spot_check_salt)
     while len(reviewed) < target:
-        # the next card whose excerpt is still open; else browse
+        # a spot check when one is due (the first excerpt in spot-check order that has no
+        # suggestion now); else the next card whose excerpt is still open; else browse
         unit_id = None
-        while position < len(queue):
+        if is_spot_check(len(reviewed), spot_checks):
+            unit_id = next((u for u in spot_order if u not in reviewed and not predictions.suggested.get(u)), None)
+            spot += unit_id is not None
+        while unit_id is None and position < len(queue):
             candidate = queue[position][0]
             position += 1
             if candidate not in reviewed:
@@ -220,6 +231,7 @@ def simulate_review(
                         f"only {len(units)} excerpts: the coder stopped after reviewing all of them")
     table, ece = ev.reliability(np.array(settled_confidence), np.array(settled_accepted, dtype=float))
     settings = {"mapper": learner, "relearn_every": relearn_every, "checkpoints": points_wanted,
+                "spot_checks": spot_checks,
                 "excerpts": len(units), "uncoded_share": share, "embedder": embedder.id,
                 "measured_over": "excerpts not yet reviewed (excerpt level, all respondent speech)",
                 "decision": "one reviewed excerpt, settled with its complete gold code set"}

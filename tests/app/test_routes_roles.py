@@ -47,6 +47,9 @@ POSTS = [
     ("POST", "/suggestions/{suggestion_id}/decision", "/suggestions/{suggestion}/decision",
      {"action": "accept", "version": "{version}"}, {"admin": 403, "coder": 303, "validator": 403}),
     ("POST", "/queue/undo", "/queue/undo", {}, {"admin": 403, "coder": 303, "validator": 403}),
+    # every excerpt of the world has a suggestion, so a spot-check answer is refused as bad input (400)
+    ("POST", "/excerpts/{excerpt_id}/check", "/excerpts/{excerpt}/check", {}, {"admin": 403, "coder": 400,
+                                                                             "validator": 403}),
     ("POST", "/excerpts/{excerpt_id}/memos", "/excerpts/{excerpt}/memos", {"text": "a note"},
      {"admin": 403, "coder": 303, "validator": 303}),
     ("POST", "/themes/{topic_id}/name", "/themes/1/name", {"name": "Face-to-face help"},

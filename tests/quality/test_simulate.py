@@ -66,7 +66,7 @@ def test_the_coder_settles_excerpts_in_queue_order_and_the_model_relearns_on_dec
     # suggests every gold code at 0.6 and, on uncoded chatter, "forge" at 0.55 (wrong: rejected)
     conf = lambda u, c, t: 0.6 if c in coding[u.id] else (0.55 if c == "forge" and not coding[u.id] else 0.1)  # noqa: E731
     monkeypatch.setattr(ev, "predict", fake_predict(conf, calls=calls))
-    sim = simulate_review(docs, gold, book, checkpoints=[10, 20], relearn_every=5, embedder=hashing)
+    sim = simulate_review(docs, gold, book, checkpoints=[10, 20], relearn_every=5, embedder=hashing, spot_checks=0)
     assert [p["decisions"] for p in sim.points] == [0, 10, 20]
     assert len(calls) == 1 + 4 and all(mapper == "detect.v1" for *_, mapper in calls)
     reviewed_so_far: dict = {}
@@ -101,7 +101,7 @@ def test_when_the_queue_runs_dry_the_coder_browses_by_highest_confidence(study, 
     # nothing reaches the threshold: no card at all; the last excerpts of the corpus look most likely
     conf = lambda u, c, t: 0.01 * rank[u.id] / len(units)  # noqa: E731
     monkeypatch.setattr(ev, "predict", fake_predict(conf, calls=calls))
-    sim = simulate_review(docs, gold, book, checkpoints="6", relearn_every=6, embedder=hashing)
+    sim = simulate_review(docs, gold, book, checkpoints="6", relearn_every=6, embedder=hashing, spot_checks=0)
     assert sim.points[-1]["from_browsing"] == 6 and sim.points[-1]["from_queue"] == 0
     assert set(calls[1][1]) == {u.id for u in units[-6:]}
     assert sim.points[-1]["reviewed_suggestions"] == 0 and sim.points[-1]["accepted_share"] is None
@@ -122,8 +122,44 @@ def test_learning_from_decisions_improves_the_suggestions_on_the_synthetic_study
     sim = simulate_review(docs, gold, book, checkpoints=[24], relearn_every=12, embedder=hashing)
     start, end = sim.points[0], sim.points[-1]
     print(sim.points)
-    assert end["decisions"] == 24 and end["from_queue"] + end["from_browsing"] == 24
+    assert end["decisions"] == 24 and end["from_queue"] + end["from_browsing"] + end["spot_checks"] == 24
     assert end["macro_f1"] > start["macro_f1"]
+
+
+def test_spot_checks_bring_excerpts_with_no_suggestion_in_the_fixed_order(study, hashing, monkeypatch):
+    """Every 4th decision (share 0.25) is the next unsuggested excerpt in spot-check order:
+    text the coder sees and leaves uncoded, which the queue alone never shows."""
+    from pipeline.review.priority import spot_check_order
+
+    docs, book, gold, units, coding = study
+    calls = []
+    conf = lambda u, c, t: 0.6 if c in coding[u.id] else 0.1  # noqa: E731  (only coded excerpts are suggested)
+    monkeypatch.setattr(ev, "predict", fake_predict(conf, calls=calls))
+    sim = simulate_review(docs, gold, book, checkpoints=[8], relearn_every=8, embedder=hashing, spot_checks=0.25,
+                          spot_check_salt="s")
+    end = sim.points[-1]
+    assert end["spot_checks"] == 2 and end["from_queue"] == 6 and sim.settings["spot_checks"] == 0.25
+    trained = calls[1][1]
+    quiet = [u for u in spot_check_order([u.id for u in units], "s") if not coding[u]]
+    # the two spot checks are the first two uncoded excerpts in the salted order, decided "none"
+    assert set(quiet[:2]) <= set(trained) and all(trained[u] == frozenset() for u in quiet[:2])
+    assert sum(1 for u in trained if not coding[u]) == 2
+    other = simulate_review(docs, gold, book, checkpoints=[8], relearn_every=8, embedder=hashing, spot_checks=0.25,
+                            spot_check_salt="t")
+    assert other.points[-1]["spot_checks"] == 2
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        simulate_review(docs, gold, book, checkpoints=[8], embedder=hashing, spot_checks=2)
+
+
+def test_spot_check_positions_and_order():
+    from pipeline.review.priority import is_spot_check, spot_check_order
+
+    assert [p for p in range(30) if is_spot_check(p, 0.1)] == [9, 19, 29]
+    assert not any(is_spot_check(p, 0) for p in range(50))
+    ids = [f"e{i}" for i in range(50)]
+    first, again, other = spot_check_order(ids, "run1"), spot_check_order(list(reversed(ids)), "run1"), \
+        spot_check_order(ids, "run2")
+    assert first == again and sorted(first) == sorted(ids) and first != other and first != ids
 
 
 @pytest.mark.parametrize("text,match", [("100,abc", "'abc' is not a number"), ("0", "positive"), ("", "not a number"),
