@@ -68,3 +68,14 @@ def test_no_survey_and_plain_excerpts_still_work():
     ev = next(b for b in tri.city("Bologna").barriers if b.barrier == "trust")
     assert ev.closed_items == () and ev.survey_answers.of_excerpts == 0 and ev.flags == ()
     assert tri.closed_items == () and DEFAULT_DIMENSION.name == "code"
+
+
+def test_a_triangulation_survives_json():
+    import json
+
+    from pipeline.summaries.triangulate import triangulation_from_dict, triangulation_to_dict
+
+    excerpts, codes, metas, closed = study()
+    tri = triangulate(excerpts, codes, metas, BOOK, closed)
+    data = json.loads(json.dumps(triangulation_to_dict(tri)))
+    assert triangulation_from_dict(data) == tri
