@@ -201,8 +201,11 @@ def write_run_outputs(
         "store": _redact(plan.database_url),
     }
     (out / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
-    return {"counts": counts, "suggestions_per_code": per_code, "quarantined": run_json["quarantined"],
-            "mapping_notes": run_json["mapping_notes"]}
+    summary = {"counts": counts, "suggestions_per_code": per_code, "quarantined": run_json["quarantined"],
+               "mapping_notes": run_json["mapping_notes"]}
+    if analysis.triangulation.closed_items:  # the store keeps them for the validators' pages and sign-offs
+        summary["survey"] = {"closed": [dict(i) for i in analysis.triangulation.closed_items]}
+    return summary
 
 
 def _redact(url: str | None) -> str:

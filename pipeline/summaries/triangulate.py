@@ -322,4 +322,35 @@ def _flagged(item: BarrierEvidence, rule: DisagreementRule, codebook: Codebook) 
 
 __all__ = ["BarrierEvidence", "CityTriangulation", "Count", "DEFAULT_RULE", "DisagreementRule", "Flag", "Quote",
            "SOURCE_TYPES", "Triangulation", "barriers_and_conditions", "closed_item", "page_of", "source_type",
-           "triangulate"]
+           "triangulate", "triangulation_from_dict", "triangulation_to_dict"]
+
+
+def triangulation_to_dict(tri: Triangulation) -> dict:
+    """A JSON-ready dict (for signed content); ``triangulation_from_dict`` reads it back."""
+    import dataclasses
+
+    out = dataclasses.asdict(tri)
+    out["closed_items"] = [dict(i) for i in tri.closed_items]
+    return out
+
+
+def triangulation_from_dict(data: dict) -> Triangulation:
+    def count(d):
+        return Count(**{**d, "excerpt_ids": tuple(d["excerpt_ids"])})
+
+    def quote(d):
+        return Quote(**d)
+
+    cities = []
+    for c in data["cities"]:
+        barriers = tuple(BarrierEvidence(
+            b["city"], b["barrier"], count(b["interviews"]), tuple(map(count, b["by_role"])),
+            tuple(map(count, b["by_condition"])), tuple(map(quote, b["quotes"])),
+            {k: quote(q) for k, q in b["condition_quotes"].items()}, count(b["survey_answers"]),
+            tuple(map(quote, b["survey_quotes"])), tuple(b["closed_items"]), count(b["documents"]),
+            tuple(map(quote, b["document_quotes"])), tuple(Flag(**f) for f in b["flags"]))
+            for b in c["barriers"])
+        cities.append(CityTriangulation(c["city"], c["interviews"], dict(c["roles"]), c["survey_answers"],
+                                        c["documents"], barriers))
+    return Triangulation(tuple(data["barriers"]), tuple(data["conditions"]), dict(data["labels"]), tuple(cities),
+                         tuple(data["closed_items"]), DisagreementRule(**data["rule"]))

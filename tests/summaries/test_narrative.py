@@ -71,3 +71,18 @@ def test_comparison_names_trends_and_differences_with_links():
     broken = copy.deepcopy(story)
     claims(broken)[f"{ACROSS}/trust"]["figures"]["Bologna"] = 4
     assert check_links(broken, excerpts, codes, metas, closed)
+
+
+def test_the_run_folder_markdown_carries_triangulation_and_drafts():
+    from pipeline.summaries.study import city_markdown, comparison_markdown, study_analysis
+
+    excerpts, codes, metas, closed = study()
+    analysis = study_analysis(excerpts, codes, metas, BOOK, closed)
+    bologna = city_markdown(analysis, "Bologna")
+    assert "| Trust | 3/4 interviews, 4/6 excerpts | 0/25 | Difficulty trusting other people with childcare: " \
+           "10% agree (n=117) | 0/6 passages | Trust: dense in the interviews" in bologna
+    assert "| Funding calls | 1/4 interviews, 1/1 excerpts" not in bologna  # of all interview excerpts, not of hits
+    assert "| Funding calls | 1/4 interviews, 1/6 excerpts | 6/25 |" in bologna and "(pp. 2, 5)" in bologna
+    assert "### Trust \u00d7 State support and capacity" in bologna and "`bo3.b`" in bologna
+    across = comparison_markdown(analysis, "r1")
+    assert "Common trend: trust came up in every city (interviews: Bologna 3/4, Budapest 1/2)." in across
