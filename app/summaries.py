@@ -2,8 +2,12 @@
 
 What is signed is a plain dict (``summary_content``): counts, evidence excerpt ids, quotes,
 emergent themes, the narrative and the basis (the latest decision behind it). Its hash is
-the sha256 of its canonical JSON: keys sorted, no insignificant white space, UTF-8, no
-floats (shares are computed from counts when shown). Sign-offs are append-only; the latest
+the sha256 of its canonical JSON: keys sorted, no insignificant white space, UTF-8. The
+city's own numbers are counts (shares are computed when shown); the study's part
+(``app.study``: triangulation, narrative draft, survey summaries, report passages) also holds
+survey shares and quote confidences as floats, in Python's shortest round-tripping form, so a
+stored copy hashes the same when read back. The cross-city comparison (``comparison_content``)
+is signed the same way under the city ``app.study.ACROSS_CITY``. Sign-offs are append-only; the latest
 one for a run and city locks the summary until the live content, built again with the
 signed narrative, no longer hashes to what was signed ("changed since sign-off").
 """
