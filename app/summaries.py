@@ -2,8 +2,12 @@
 
 What is signed is a plain dict (``summary_content``): counts, evidence excerpt ids, quotes,
 emergent themes, the narrative and the basis (the latest decision behind it). Its hash is
-the sha256 of its canonical JSON: keys sorted, no insignificant white space, UTF-8, no
-floats (shares are computed from counts when shown). Sign-offs are append-only; the latest
+the sha256 of its canonical JSON: keys sorted, no insignificant white space, UTF-8. The
+city's own numbers are counts (shares are computed when shown); the study's part
+(``app.study``: triangulation, narrative draft, survey summaries, report passages) also holds
+survey shares and quote confidences as floats, in Python's shortest round-tripping form, so a
+stored copy hashes the same when read back. The cross-city comparison (``comparison_content``)
+is signed the same way under the city ``app.study.ACROSS_CITY``. Sign-offs are append-only; the latest
 one for a run and city locks the summary until the live content, built again with the
 signed narrative, no longer hashes to what was signed ("changed since sign-off").
 """
@@ -20,7 +24,7 @@ from typing import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, study
 from app.data import city_name, codebook_of, run_material, topics_of
 from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
@@ -144,7 +148,34 @@ def summary_content(session: Session, run: m.Run, city: str, narrative: str) -> 
         "basis": {"last_decision_id": last_decision,
                   "accepted": {eid: sorted(codes) for eid, codes in sorted(accepted.items()) if codes},
                   "role_of_interview": dict(sorted(role_of.items()))},
+        **study.city_study(run, city, transcripts, excerpts, codes_of_excerpt, book),
     }
+
+
+def comparison_content(session: Session, run: m.Run, narrative: str) -> dict:
+    """The cross-city comparison a validator sees and signs: every city, from accepted codes."""
+    book = codebook_of(session, run)
+    transcripts, excerpts, _ = run_material(session, run.id)
+    if not excerpts:
+        raise NotFound(f"Run {run.id!r} has no excerpts.")
+    accepted = accepted_codes(session, run.id, [e.id for e in excerpts])
+    codes_of_excerpt = {eid: {c: 1.0 for c in _with_parents(codes, book)} for eid, codes in accepted.items() if codes}
+    last_decision = session.scalar(select(func.max(m.Decision.id)).where(m.Decision.run_id == run.id))
+    return {
+        "schema": SCHEMA, "run_id": run.id, "city": study.ACROSS_CITY,
+        "codebook": {"id": book.id, "sha256": book.sha256},
+        "narrative": narrative,
+        "basis": {"last_decision_id": last_decision,
+                  "accepted": {eid: sorted(codes) for eid, codes in sorted(accepted.items()) if codes}},
+        **study.comparison_study(run, transcripts, excerpts, codes_of_excerpt, book),
+    }
+
+
+def content_of(session: Session, run: m.Run, city: str, narrative: str) -> dict:
+    """A city's summary, or the cross-city comparison for ``study.ACROSS_CITY``."""
+    if city == study.ACROSS_CITY:
+        return comparison_content(session, run, narrative)
+    return summary_content(session, run, city, narrative)
 
 
 # -- narrative and sign-off ------------------------------------------------------------------
@@ -183,13 +214,13 @@ def city_state(session: Session, run: m.Run, city: str) -> CityState:
     if latest is not None:
         # the question is whether anything *behind* the signed summary moved, so compare
         # like with like: the live content with the narrative that was signed
-        live_as_signed = summary_content(session, run, city, latest.content.get("narrative", ""))
+        live_as_signed = content_of(session, run, city, latest.content.get("narrative", ""))
         changed = content_sha256(live_as_signed) != latest.content_sha256
-        content = summary_content(session, run, city, narrative) if narrative != latest.content.get("narrative") \
+        content = content_of(session, run, city, narrative) if narrative != latest.content.get("narrative") \
             else live_as_signed
     else:
         changed = False
-        content = summary_content(session, run, city, narrative)
+        content = content_of(session, run, city, narrative)
     return CityState(content, content_sha256(content), latest, by, changed)
 
 

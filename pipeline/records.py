@@ -144,6 +144,22 @@ class Code:
     """Example phrases per language (ISO 639-1)."""
     parent: str | None = None
     colour: str | None = None
+    dimension: str | None = None
+    """The code family it belongs to (e.g. ``barrier``, ``condition``); ``None`` in a
+    codebook that declares no families. Sub-codes carry their parent's."""
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A family of codes that excerpts are coded on independently of the others: an excerpt
+    can carry a barrier and a condition at once, and the two never compete."""
+
+    name: str
+    label: str
+    description: str = ""
+    background_examples: dict[str, tuple[str, ...]] | None = None
+    """This family's own "none" phrases, replacing the codebook's when it is coded; ``None``:
+    the codebook's (what is background for barriers may be evidence of a condition)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +172,9 @@ class Codebook:
     background_examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Phrases that belong to no code (small talk, biography): the zero-shot "none" class."""
     description: str = ""
+    dimensions: tuple[Dimension, ...] = ()
+    """Declared code families, in order (the first is what the study reads against the
+    others, e.g. barriers against conditions); empty: all codes are one dimension."""
 
     @property
     def id(self) -> str:

@@ -242,13 +242,15 @@ def topics(plan: RunPlan, excerpts: Sequence[Excerpt], vectors: np.ndarray):
 
 
 def fit_mapper(plan: RunPlan):
-    """The run's mapper (``[mapping] mapper``), fitted on the codebook; its prototypes are
-    embedded through the cache like any text."""
-    from pipeline.mapping.base import make_mapper
+    """The run's mapper (``[mapping] mapper``), fitted on the codebook, one per code family
+    (``mapping.dimensions``); its prototypes are embedded through the cache like any text."""
+    from pipeline.mapping.base import mapper_class
+    from pipeline.mapping.dimensions import fit_per_dimension
     from pipeline.mapping.vectors import embed_codebook
 
     protos, proto_vectors = embed_codebook(embedder_for(plan), plan.codebook, repository(plan.database_url))
-    return make_mapper(plan.config.mapping).fit(plan.codebook, proto_vectors, protos)
+    return fit_per_dimension(mapper_class(plan.config.mapping.mapper), plan.config.mapping, plan.codebook,
+                             proto_vectors, protos)
 
 
 def mapper_scope(plan: RunPlan) -> str:

@@ -35,10 +35,10 @@ BARRIERS = ("funding_calls", "trust", "regulation", "digital_divide")
 def _codebook_codes() -> set[str]:
     from pipeline.codebook import default_codebook_path, load_codebook
 
-    return {code.name for code in load_codebook(default_codebook_path()).codes}
+    return {code.name for code in load_codebook(default_codebook_path()).codes if code.dimension == "barrier"}
 
 
-ALLOWED_TAGS = _codebook_codes()  # gold tags are the shipped codebook's codes, nothing else
+ALLOWED_TAGS = _codebook_codes()  # gold tags are the shipped codebook's barrier codes: the gold codes that family only
 SENTENCE_END = ".!?;…»”\")"
 ID_RE = re.compile(r"^(BO|BU|TH|KO|EN)-\d{2}$")
 LABEL_RE = re.compile(r"^([^:\n]{1,40}):[ \t]+(.*)$", re.S)

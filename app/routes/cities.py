@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from app import summaries
+from app import study, summaries
 from app.charts import grouped_bars
 from app.data import cities_of, city_key, resolve_run
 from app.pdf import signed_summary_pdf
@@ -67,7 +67,11 @@ def city_list(request: Request, user: CurrentUser = Depends(require(can_read_sum
             rows.append({"city": city, "signed": signed[0] if signed else None,
                          "by": signed[0][1] if signed else None,
                          "changed": state.changed_since_signoff if state else False})
-    return render(request, "cities.html", run=the_run, cities=rows)
+        signed = summaries.signoffs_of(s, the_run.id, study.ACROSS_CITY)
+        comparison = {"signed": bool(signed), "by": signed[0][1] if signed else None,
+                      "changed": summaries.city_state(s, the_run, study.ACROSS_CITY).changed_since_signoff
+                      if signed and rows else False}
+    return render(request, "cities.html", run=the_run, cities=rows, comparison=comparison)
 
 
 @router.get("/cities/{city}")
@@ -79,7 +83,41 @@ def city_page(request: Request, city: str, user: CurrentUser = Depends(require(c
         history = summaries.signoffs_of(s, the_run.id, city)
     return render(request, "city.html", run=the_run, city=city, state=state, content=state.content,
                   charts=charts(state.content), history=history, can_edit=can_edit_narrative(user) and not state.locked,
-                  can_sign=can_sign_off(user) and not state.locked, links=True)
+                  can_sign=can_sign_off(user) and not state.locked, links=True,
+                  pictures=study.pictures(state.content), draft=study.draft_text(state.content))
+
+
+@router.get("/comparison")
+def comparison_page(request: Request, user: CurrentUser = Depends(require(can_read_summaries)), run: str = ""):
+    with store_of(request).session() as s:
+        the_run = resolve_run(s, run or None)
+        state = summaries.city_state(s, the_run, study.ACROSS_CITY)
+        history = summaries.signoffs_of(s, the_run.id, study.ACROSS_CITY)
+    return render(request, "comparison.html", run=the_run, state=state, content=state.content, history=history,
+                  can_edit=can_edit_narrative(user) and not state.locked,
+                  can_sign=can_sign_off(user) and not state.locked, links=True,
+                  pictures=study.pictures(state.content), draft=study.draft_text(state.content))
+
+
+@router.post("/comparison/narrative")
+def comparison_narrative(request: Request, user: CurrentUser = Depends(require(can_edit_narrative, write=True)),
+                         run: str = Form(""), text: str = Form("")):
+    store = store_of(request)
+    with store.session() as s:
+        the_run = resolve_run(s, run or None)
+    summaries.save_narrative(store, user, the_run, study.ACROSS_CITY, text)
+    return done(request, {"ok": True}, f"/comparison?run={quote(the_run.id)}")
+
+
+@router.post("/comparison/signoff")
+def comparison_signoff(request: Request, user: CurrentUser = Depends(require(can_sign_off, write=True)),
+                       run: str = Form(""), comment: str = Form(""), content_sha256: str = Form("")):
+    store = store_of(request)
+    with store.session() as s:
+        the_run = resolve_run(s, run or None)
+    row = summaries.sign_off(store, user, the_run, study.ACROSS_CITY, comment, content_sha256)
+    return done(request, {"ok": True, "signoff": row.id, "sha256": row.content_sha256},
+                f"/comparison?run={quote(the_run.id)}")
 
 
 @router.get("/cities/{city}/evidence")
@@ -115,6 +153,11 @@ def signoff(request: Request, city: str, user: CurrentUser = Depends(require(can
                 f"/cities/{quote(city_key(city), safe='')}?run={quote(the_run.id)}")
 
 
+def _signed_pictures(content: dict) -> dict:
+    """Pictures of a signed summary; one signed before the study's analysis existed has none."""
+    return study.pictures(content) if "triangulation" in content else {}
+
+
 def _signed(request: Request, city: str, signoff_id: int, run: str):
     """``(run, city name, sign-off, validator, verified)`` for a city key and sign-off id."""
     with store_of(request).session() as s:
@@ -130,7 +173,8 @@ def signed_version(request: Request, city: str, signoff_id: int,
                    user: CurrentUser = Depends(require(can_read_summaries)), run: str = ""):
     the_run, city, row, validator, verified = _signed(request, city, signoff_id, run)
     return render(request, "signed.html", run=the_run, city=city, signoff=row, validator=validator,
-                  verified=verified, content=row.content, charts=charts(row.content), links=True)
+                  verified=verified, content=row.content, charts=charts(row.content), links=True,
+                  pictures=_signed_pictures(row.content))
 
 
 @router.get("/cities/{city}/signoffs/{signoff_id}/export.html")
@@ -141,7 +185,7 @@ def export_html(request: Request, city: str, signoff_id: int,
     css = Markup((STATIC / "style.css").read_text(encoding="utf-8"))
     html = request.app.state.templates.get_template("export.html").render(
         city=city, signoff=row, validator=validator, verified=verified, content=row.content,
-        charts=charts(row.content, links=False), css=css, links=False)
+        charts=charts(row.content, links=False), css=css, links=False, pictures=_signed_pictures(row.content))
     name = f"{city}-signed-{row.id}.html"
     return HTMLResponse(html, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
                                        "Cache-Control": "no-store"})

@@ -40,6 +40,8 @@ class CodeEntry(_Strict):
     exclude: str = ""
     colour: str | None = None
     parent: str | None = None
+    dimension: str | None = None
+    """The code family (``dimensions:``) the code belongs to; sub-codes inherit it."""
     examples: dict[Any, list[str]] = Field(default_factory=dict)
     """Keys are checked as languages later, so that the message can name the bad key."""
 
@@ -67,12 +69,35 @@ class CodeEntry(_Strict):
         return _empty_is_blank(value)
 
 
+class DimensionEntry(_Strict):
+    """One item of ``dimensions:``: a family of codes coded independently of the others."""
+
+    name: str
+    label: str | None = None
+    description: str = ""
+    background_examples: dict[Any, list[str]] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _machine_name(cls, value: str) -> str:
+        value = value.strip()
+        if not re.fullmatch(r"[\w-]+", value):
+            raise ValueError(f"{value!r} is not a machine name: use letters, digits, '_' or '-'")
+        return value
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _blank(cls, value: Any) -> Any:
+        return _empty_is_blank(value)
+
+
 class CodebookFile(_Strict):
     """A whole YAML codebook file."""
 
     name: str
     version: str
     description: str = ""
+    dimensions: list[DimensionEntry] = Field(default_factory=list)
     codes: list[CodeEntry] = Field(min_length=1)
     background_examples: dict[Any, list[str]] = Field(default_factory=dict)
 
@@ -91,6 +116,15 @@ class StoredCode(_Strict):
     parent: str | None
     colour: str | None
     examples: dict[str, list[str]]
+    dimension: str | None = None
+    """Absent in codebooks stored before dimensions existed."""
+
+
+class StoredDimension(_Strict):
+    name: str
+    label: str
+    description: str = ""
+    background_examples: dict[str, list[str]] | None = None
 
 
 class StoredCodebook(_Strict):
@@ -104,6 +138,7 @@ class StoredCodebook(_Strict):
     description: str = ""
     codes: list[StoredCode]
     background_examples: dict[str, list[str]]
+    dimensions: list[StoredDimension] = Field(default_factory=list)
 
     @field_validator("schema_")
     @classmethod

@@ -11,9 +11,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipeline.codebook.checks import check_codes
+from pipeline.codebook.dimensions import resolve_dimensions
 from pipeline.codebook.schema import STORED_SCHEMA, StoredCode, StoredCodebook, invalid_codebook
 from pipeline.errors import InvalidCodebook
-from pipeline.records import Code, Codebook
+from pipeline.records import Code, Codebook, Dimension
 
 
 def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
@@ -35,9 +36,14 @@ def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
                 "parent": c.parent,
                 "colour": c.colour,
                 "examples": {lang: list(phrases) for lang, phrases in c.examples.items()},
+                "dimension": c.dimension,
             }
             for c in codebook.codes
         ],
+        "dimensions": [{"name": d.name, "label": d.label, "description": d.description,
+                        "background_examples": None if d.background_examples is None else
+                        {lang: list(p) for lang, p in d.background_examples.items()}}
+                       for d in codebook.dimensions],
         "background_examples": {
             lang: list(phrases) for lang, phrases in codebook.background_examples.items()
         },
@@ -66,11 +72,17 @@ def codebook_from_dict(data: Any, source: str) -> Codebook:
             examples={lang: tuple(phrases) for lang, phrases in c.examples.items()},
             parent=c.parent,
             colour=c.colour,
+            dimension=c.dimension,
         )
         for c in stored.codes
     )
     background = {lang: tuple(phrases) for lang, phrases in stored.background_examples.items()}
     check_codes(source, codes, background)
+    declared = tuple(Dimension(d.name, d.label, d.description,
+                               None if d.background_examples is None else
+                               {lang: tuple(p) for lang, p in d.background_examples.items()})
+                     for d in stored.dimensions)
+    codes = resolve_dimensions(source, codes, declared)
     return Codebook(
         name=stored.name,
         version=stored.version,
@@ -79,4 +91,5 @@ def codebook_from_dict(data: Any, source: str) -> Codebook:
         source=stored.source,
         background_examples=background,
         description=stored.description,
+        dimensions=declared,
     )

@@ -9,9 +9,10 @@ import yaml
 from pydantic import ValidationError
 
 from pipeline.codebook.checks import COLOUR, check_codes, clean_text
+from pipeline.codebook.dimensions import resolve_dimensions
 from pipeline.codebook.schema import CodebookFile, CodeEntry, invalid_codebook
 from pipeline.errors import InvalidCodebook
-from pipeline.records import Code, Codebook
+from pipeline.records import Code, Codebook, Dimension
 
 
 class _DuplicateKey(yaml.MarkedYAMLError):
@@ -67,6 +68,12 @@ def parse_yaml_codebook(data: bytes, source: str) -> Codebook:
     codes = tuple(_code(source, entry) for entry in parsed.codes)
     background = _phrases(source, None, "background_examples", parsed.background_examples)
     check_codes(source, codes, background)
+    declared = tuple(
+        Dimension(d.name, clean_text(d.label) if d.label and d.label.strip() else d.name, clean_text(d.description or ""),
+                  None if d.background_examples is None
+                  else _phrases(source, None, f"dimensions[{i}].background_examples", d.background_examples))
+        for i, d in enumerate(parsed.dimensions))
+    codes = resolve_dimensions(source, codes, declared)
     return Codebook(
         name=parsed.name.strip(),
         version=parsed.version.strip(),
@@ -75,6 +82,7 @@ def parse_yaml_codebook(data: bytes, source: str) -> Codebook:
         source=source,
         background_examples=background,
         description=(parsed.description or "").strip(),
+        dimensions=declared,
     )
 
 
@@ -98,6 +106,7 @@ def _code(source: str, entry: CodeEntry) -> Code:
         exclude=clean_text(entry.exclude),
         examples=_phrases(source, entry.name, "examples", entry.examples),
         parent=entry.parent.strip() if entry.parent else None,
+        dimension=entry.dimension.strip() if entry.dimension and entry.dimension.strip() else None,
         # Lower-cased only once it is a colour, so an error quotes what the author wrote.
         colour=entry.colour.lower() if entry.colour and COLOUR.fullmatch(entry.colour) else entry.colour,
     )

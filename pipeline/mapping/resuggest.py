@@ -114,8 +114,10 @@ def resuggest(store, run_id: str, *, embedder: Embedder | None = None, mapper: s
     from pipeline.mapping.base import learning_mapper, mapper_class
 
     name = mapper or learning_mapper(config.mapping.mapper)
-    model = mapper_class(name)(config.mapping.model_copy(update={"mapper": name}))
-    model.fit(codebook, proto_vectors, prototypes, examples, train_vectors)
+    from pipeline.mapping.dimensions import fit_per_dimension
+
+    model = fit_per_dimension(mapper_class(name), config.mapping.model_copy(update={"mapper": name}), codebook,
+                              proto_vectors, prototypes, examples, train_vectors)
     if notes is not None:
         notes.extend(model.notes())
 

@@ -88,9 +88,20 @@ class LabelledExcerpt:
 
 
 def embed_codebook(embedder: Embedder, codebook: Codebook, cache=None) -> tuple[list["Prototype"], np.ndarray]:
+    """The codebook's prototypes and their vectors; with code families, those of every
+    family (a family's own background phrases too), for ``mapping.dimensions``."""
+    from pipeline.codebook.dimensions import split_by_dimension
     from pipeline.mapping.prototype import codebook_prototypes, embed_prototypes
 
     prototypes = codebook_prototypes(codebook)
+    parts = split_by_dimension(codebook)
+    if len(parts) > 1:
+        seen = {(p.code, p.text, p.lang) for p in prototypes}
+        for _, sub in parts:
+            for p in codebook_prototypes(sub):
+                if (p.code, p.text, p.lang) not in seen:
+                    seen.add((p.code, p.text, p.lang))
+                    prototypes.append(p)
     return prototypes, embed_prototypes(embedder, prototypes, cache)
 
 

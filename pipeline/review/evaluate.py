@@ -303,9 +303,10 @@ def predict(
         return text_only(embed_with_cache(embedder, [e.text for e in excerpts], cache)[0])
 
     examples = [u if isinstance(u, LabelledExcerpt) else LabelledExcerpt(u[0], frozenset(u[1])) for u in train]
-    model = cls(mapping, **dict(learner or {}))
-    model.fit(codebook, proto_vectors, prototypes, examples,
-              vectors_of([ex.excerpt for ex in examples]) if examples else None)
+    from pipeline.mapping.dimensions import fit_per_dimension
+
+    model = fit_per_dimension(cls, mapping, codebook, proto_vectors, prototypes, examples,
+                              vectors_of([ex.excerpt for ex in examples]) if examples else None, **dict(learner or {}))
     codings = model.code(units, vectors_of(units))
     column = {c: j for j, c in enumerate(codes)}
     confidence = np.zeros((len(units), len(codes)))
@@ -430,6 +431,29 @@ def prepare_gold(gold: Gold, codebook: Codebook, *, on_unknown: str = "error") -
     return with_parents(check_codes(gold, codebook, on_unknown=on_unknown), codebook)
 
 
+def scored_codebook(codebook: Codebook, *golds: Gold | None) -> tuple[Codebook, list[str]]:
+    """The codebook restricted to the code families (dimensions) the gold codes use, and a
+    warning naming those left out.
+
+    Families are coded independently, so leaving one out changes nothing in the others'
+    suggestions; scoring one the gold never codes would count every suggestion of it as
+    wrong (gold of barriers only, a codebook of barriers and conditions). A codebook with
+    one family, or gold that uses every family, is returned as it is.
+    """
+    from pipeline.codebook.dimensions import dimensions, dimensions_used, restrict
+
+    every = [d.name for d in dimensions(codebook)]
+    if len(every) == 1:
+        return codebook, []
+    used = dimensions_used(codebook, {c for g in golds if g is not None for s in g.spans for c in s.codes})
+    if not used or used == every:
+        return codebook, []
+    left_out = [d for d in every if d not in used]
+    return restrict(codebook, used), [
+        f"the gold codes no code of the dimension(s) {', '.join(left_out)}: scored on {', '.join(used)} only "
+        f"(dimensions are coded independently, so this changes no other suggestion)"]
+
+
 def units_for(level: str, gold: Gold, transcripts: Sequence[Transcript], segment_config=None,
               documents: Sequence[str] | None = None) -> list[Excerpt]:
     """The units of ``level``; at the excerpt level, of ``documents`` (default: those with a gold span)."""
@@ -479,6 +503,8 @@ def evaluate_gold(
     started = time.perf_counter()
     config, embedder, cache = _defaults(config, embedder, cache)
     mapper = mapper or config.mapping.mapper
+    codebook, left_out = scored_codebook(codebook, gold, train_gold)
+    warnings = [*warnings, *left_out]
     train: list[tuple[Excerpt, frozenset[str]]] = []
     training = None
     summary = gold.summary()
@@ -531,6 +557,7 @@ def leave_one_document_out(
     started = time.perf_counter()
     config, embedder, cache = _defaults(config, embedder, cache)
     mapper = mapper or config.mapping.mapper
+    codebook, left_out = scored_codebook(codebook, gold)
     documents = sorted(gold.transcript_ids if documents is None or level == "segment" else documents)
     if len(documents) < 2:
         raise InvalidInput(gold.name, "leave-one-document-out needs gold on at least two documents")
@@ -552,7 +579,7 @@ def leave_one_document_out(
     settings = _settings(level, mapper, embedder, codebook, config, unit_cover, gold_cover, bootstrap)
     settings["protocol"] = "leave one document out"
     report = report_for(units, transcripts, gold, coding, predictions, settings=settings, unmatched=unmatched,
-                        bootstrap=bootstrap, training={"folds": folds})
+                        bootstrap=bootstrap, training={"folds": folds}, warnings=left_out)
     report.timings_s["evaluate"] = round(time.perf_counter() - started, 2)
     return report
 
@@ -635,7 +662,7 @@ def evaluate(
                               cache=cache, unit_cover=unit_cover, gold_cover=gold_cover, documents=documents,
                               **({} if spot_checks is None else {"spot_checks": spot_checks}))
         report.simulation, report.simulation_review = simulation.points, simulation.summary()
-        report.warnings += simulation.warnings
+        report.warnings += [w for w in simulation.warnings if w not in report.warnings]
         report.timings_s["simulate_review"] = round(time.perf_counter() - started, 2)
     return report
 
@@ -762,6 +789,6 @@ def render_html(report: EvalReport) -> str:
 __all__ = [
     "EvalReport", "GOLD_COVER", "MemoryCache", "Predictions", "UNIT_COVER", "breakdown", "default_out_dir", "evaluate",
     "evaluate_gold", "excerpt_units", "gold_coding", "human_agreement", "leave_one_document_out", "predict",
-    "precision_recall_f1", "prepare_gold", "reliability", "render_html", "report_title", "score_units", "segment_units",
+    "precision_recall_f1", "prepare_gold", "scored_codebook", "reliability", "render_html", "report_title", "score_units", "segment_units",
     "top_k_hits", "write_report",
 ]

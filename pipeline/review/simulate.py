@@ -154,8 +154,8 @@ def simulate_review(
     coding, _ = ev.gold_coding(units, gold, unit_cover=ev.UNIT_COVER if unit_cover is None else unit_cover,
                                gold_cover=ev.GOLD_COVER if gold_cover is None else gold_cover)
     by_id = {u.id: u for u in units}
+    codebook, warnings = ev.scored_codebook(codebook, gold)
     codes = tuple(c.name for c in codebook.codes)
-    warnings: list[str] = []
     share = uncoded_share([u.id for u in units], coding)
     if share is None or share < MIN_UNCODED_SHARE:
         warnings.append(f"only {share or 0:.1%} of the excerpts in the gold documents are uncoded: the simulated "

@@ -73,7 +73,12 @@ def build_city_summaries(
     assignments: Sequence[TopicAssignment] = (),
     quotes_per_code: int = 3,
 ) -> list[CitySummary]:
-    """``codes_of[excerpt_id]`` maps each code the excerpt carries to its confidence."""
+    """``codes_of[excerpt_id]`` maps each code the excerpt carries to its confidence. Counts
+    are of interview excerpts; open survey answers and report passages are triangulated
+    beside them (``summaries.triangulate``)."""
+    from pipeline.summaries.triangulate import source_type
+
+    excerpts = [e for e in excerpts if source_type(e) == "interview"]
     meta = {t.id: t.meta for t in transcripts}
     topic_of = {a.excerpt_id: a.topic_id for a in assignments}
     by_city: dict[str, list[Excerpt]] = defaultdict(list)

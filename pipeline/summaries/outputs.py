@@ -118,7 +118,12 @@ def write_run_outputs(
     topic_params: dict,
     embedder_id: str,
     embed_stats: dict,
+    closed_items: Sequence = (),
 ) -> dict:
+    """``closed_items``: the survey's closed-item summaries (``ClosedItemSummary`` or dicts),
+    for the triangulation; empty when the corpus has no survey."""
+    from pipeline.summaries.study import COMPARISON_FILE, city_markdown, comparison_markdown, study_analysis
+
     out: Path = plan.work_dir
     rows = list(_rows(transcripts, excerpts, codings, assignments, topics))
 
@@ -134,10 +139,15 @@ def write_run_outputs(
     codes_of = {c.excerpt_id: {s.code: s.confidence for s in c.suggestions} for c in codings}
     summaries = build_city_summaries(transcripts, excerpts, codes_of, plan.codebook, topics, assignments,
                                      plan.config.output.quotes_per_code)
+    analysis = study_analysis(excerpts, codes_of, transcripts, plan.codebook, closed_items,
+                              quotes=plan.config.output.quotes_per_code)
     (out / "city_summaries").mkdir()
     for s in summaries:
         text = render_markdown(s, plan.codebook, run_id=plan.run_id)
+        if s.city in {c.city for c in analysis.triangulation.cities}:
+            text += "\n" + city_markdown(analysis, s.city)
         (out / "city_summaries" / f"{safe_filename(s.city)}.md").write_text(text, encoding="utf-8")
+    (out / "city_summaries" / COMPARISON_FILE).write_text(comparison_markdown(analysis, plan.run_id), encoding="utf-8")
 
     suggested = sum(1 for c in codings if c.suggestions)
     counts = {
@@ -156,7 +166,7 @@ def write_run_outputs(
         render_report(run_id=plan.run_id, summaries=summaries, codebook=plan.codebook, topics=topics,
                       vectors=map_vectors, topic_ids=[topic_of.get(e.id, -1) for e in excerpts],
                       texts=[e.text for e in excerpts], quarantined=quarantined, counts=counts,
-                      timings=plan.timings),
+                      timings=plan.timings, analysis=analysis),
         encoding="utf-8",
     )
 
@@ -183,14 +193,19 @@ def write_run_outputs(
         "quarantined": [{"file": q.file, "reason": q.reason} for q in quarantined],
         "counts": counts,
         "suggestions_per_code": per_code,
+        "triangulation_flags": [{"city": c.city, "barrier": ev.barrier, "rule": f.rule, "message": f.message}
+                                for c in analysis.triangulation.cities for ev in c.barriers for f in ev.flags],
         "embedding_cache": embed_stats,
         "timings_s": dict(plan.timings),
         "peak_rss_mb": dict(plan.peak_rss_mb),
         "store": _redact(plan.database_url),
     }
     (out / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
-    return {"counts": counts, "suggestions_per_code": per_code, "quarantined": run_json["quarantined"],
-            "mapping_notes": run_json["mapping_notes"]}
+    summary = {"counts": counts, "suggestions_per_code": per_code, "quarantined": run_json["quarantined"],
+               "mapping_notes": run_json["mapping_notes"]}
+    if analysis.triangulation.closed_items:  # the store keeps them for the validators' pages and sign-offs
+        summary["survey"] = {"closed": [dict(i) for i in analysis.triangulation.closed_items]}
+    return summary
 
 
 def _redact(url: str | None) -> str:

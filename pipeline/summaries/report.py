@@ -91,7 +91,12 @@ def render_report(
     quarantined: Sequence[Quarantined],
     counts: dict,
     timings: dict,
+    analysis=None,
 ) -> str:
+    """``analysis``: the study's triangulation and narratives (``summaries.study``), drawn after the heatmap."""
+    from pipeline.summaries.study import report_sections
+
+    study = report_sections(analysis) if analysis is not None else ""
     labels = {c.name: c.label for c in codebook.codes}
     rows = "".join(
         f"<tr><td>{t.topic_id}</td><td>{t.size}</td><td>{escape(', '.join(t.keywords[:8]))}</td>"
@@ -101,6 +106,8 @@ def render_report(
     quarantine = "".join(f"<li><code>{escape(q.file)}</code>: {escape(q.reason)}</li>" for q in quarantined)
     city_links = "".join(f'<li><a href="city_summaries/{escape(s.city)}.md">{escape(s.city)}</a>: '
                          f'{s.interviews} interviews, {s.excerpts} excerpts</li>' for s in summaries)
+    if analysis is not None:
+        city_links += '<li><a href="city_summaries/_across_cities.md">Across cities</a></li>'
     timing_rows = "".join(f"<tr><td>{escape(k)}</td><td>{v:.2f} s</td></tr>" for k, v in timings.items())
     count_items = "".join(f"<li>{escape(str(k)).replace('_', ' ')}: {escape(str(v))}</li>" for k, v in counts.items())
     return f"""<!doctype html>
@@ -115,6 +122,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 <h2>Barriers by city</h2>
 <p>Share of each city's excerpts for which the barrier was suggested.</p>
 {heatmap_svg(summaries, codebook)}
+{study}
 <h2>Topic map</h2>
 <p>Each dot is an excerpt (a 2-D projection of its embedding), coloured by topic; hover for its text.</p>
 {topic_map_svg(vectors, topic_ids, topics, texts)}

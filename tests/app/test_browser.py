@@ -160,7 +160,8 @@ def test_validator_signs_off_and_the_summary_locks(live_app, pages, store):
     page.wait_for_url(re.compile(r"/cities$"))
     page.click("text=Bologna")
     page.wait_for_selector("#signoff-state[data-state=draft]")
-    assert page.locator("svg").count() == 2
+    # two charts of the summary, the barrier x condition heatmap, prevalence by role (no survey: no Likert bars)
+    assert page.locator("svg").count() == 4
     page.fill('textarea[name="text"]', "Funding calls dominate in Bologna.")
     page.click("text=Save draft")
     page.wait_for_selector("#signoff-form")
@@ -173,4 +174,26 @@ def test_validator_signs_off_and_the_summary_locks(live_app, pages, store):
     with store.session() as s:
         [row] = s.scalars(select(m.SignOff)).all()
     assert row.content_sha256 in page.text_content("#signoff-state")
+    assert not pages.errors, pages.errors
+
+
+def test_validator_signs_off_the_comparison_across_cities(live_app, pages, store):
+    page = pages()
+    _sign_in(page, live_app, "vera")
+    page.wait_for_url(re.compile(r"/cities$"))
+    page.click("#comparison-link")
+    page.wait_for_selector("#signoff-state[data-state=draft]")
+    assert "Barrier \u00d7 condition, all cities" in page.content()
+    claims = page.locator("#policy-narrative li.claim")
+    assert claims.count() > 0 and "most present" in page.text_content("#policy-narrative")
+    assert page.input_value('textarea[name="text"]').startswith("Funding calls")  # starts from the draft
+    page.fill('textarea[name="text"]', "Funding calls are a common trend.")
+    page.click("text=Save draft")
+    page.wait_for_selector("#signoff-form")
+    page.click("#signoff-form button[type=submit]")
+    page.wait_for_selector("#signoff-state[data-state=signed]")
+    assert page.locator('textarea[name="text"]').count() == 0
+    with store.session() as s:
+        [row] = s.scalars(select(m.SignOff)).all()
+    assert row.city == "*" and row.content["narrative"] == "Funding calls are a common trend."
     assert not pages.errors, pages.errors

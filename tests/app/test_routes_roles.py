@@ -33,6 +33,7 @@ GETS = [
      {"admin": 200, "coder": 403, "validator": 200}),
     ("GET", "/cities/{city}/signoffs/{signoff_id}/export.pdf", f"/cities/{SIGNED_CITY}/signoffs/{{signoff}}/export.pdf",
      {"admin": 200, "coder": 403, "validator": 200}),
+    ("GET", "/comparison", "/comparison", {"admin": 200, "coder": 403, "validator": 200}),
     ("GET", "/admin", "/admin", {"admin": 200, "coder": 403, "validator": 403}),
     ("GET", "/admin/codebook", "/admin/codebook", {"admin": 200, "coder": 403, "validator": 403}),
     ("GET", "/admin/users", "/admin/users", {"admin": 200, "coder": 403, "validator": 403}),
@@ -58,6 +59,10 @@ POSTS = [
     ("POST", "/cities/{city}/narrative", f"/cities/{CITY}/narrative", {"text": "Funding dominates."},
      {"admin": 403, "coder": 403, "validator": 303}),
     ("POST", "/cities/{city}/signoff", f"/cities/{CITY}/signoff", {"comment": "ok", "content_sha256": "{sha}"},
+     {"admin": 403, "coder": 403, "validator": 303}),
+    ("POST", "/comparison/narrative", "/comparison/narrative", {"text": "Trust is common to all."},
+     {"admin": 403, "coder": 403, "validator": 303}),
+    ("POST", "/comparison/signoff", "/comparison/signoff", {"comment": "ok", "content_sha256": "{comparison_sha}"},
      {"admin": 403, "coder": 403, "validator": 303}),
     ("POST", "/admin/users", "/admin/users", {"username": "new", "role": "coder", "password": "long enough pw"},
      {"admin": 303, "coder": 403, "validator": 403}),
@@ -110,9 +115,11 @@ def test_route_table(role, client_for, store, users):
     with store.session() as s:
         # what the validator will see after the narrative POST that comes before the sign-off
         sha = summaries.content_sha256(summaries.summary_content(s, run, CITY, "Funding dominates."))
+        comparison_sha = summaries.content_sha256(summaries.comparison_content(s, run, "Trust is common to all."))
     suggestion = world.suggestion_ids(store)[(0, "funding_calls")]
     values = {"signoff": signed.id, "suggestion": suggestion, "version": world.version_of(store, suggestion),
-              "excerpt": world.excerpts()[0].id, "sha": sha, "coder2": users["coder2"]}
+              "excerpt": world.excerpts()[0].id, "sha": sha, "coder2": users["coder2"],
+              "comparison_sha": comparison_sha}
 
     client = client_for(role)
     seen = {}

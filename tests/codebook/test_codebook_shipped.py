@@ -11,7 +11,9 @@ from pipeline.codebook import load as load_module
 from pipeline.errors import NotFound, QualflowError
 
 LANGUAGES = {"it", "hu", "el", "nl", "en"}
-TOP_LEVEL = {"funding_calls", "trust", "regulation", "digital_divide"}
+BARRIERS = {"funding_calls", "trust", "regulation", "digital_divide"}
+CONDITIONS = {"state_support", "innovation_culture", "facilitative_technology"}
+TOP_LEVEL = BARRIERS | CONDITIONS
 SUB_CODES = {
     "trust/parents": "trust",
     "trust/institutions": "trust",
@@ -33,12 +35,26 @@ def test_default_path_is_the_shipped_file():
 
 
 def test_identity_and_hash(codebook):
-    assert codebook.id == "coproduction_barriers@1.0"
+    assert codebook.id == "coproduction_barriers@2.0"
     assert codebook.source == "coproduction_barriers.yaml"
     assert codebook.sha256 == hashlib.sha256(DEFAULT_CODEBOOK.read_bytes()).hexdigest()
 
 
-def test_four_top_level_codes_with_examples_in_every_language(codebook):
+def test_barriers_and_conditions_are_two_dimensions(codebook):
+    from pipeline.codebook.dimensions import codes_in, split_by_dimension
+
+    assert [d.name for d in codebook.dimensions] == ["barrier", "condition"]
+    assert {c.name for c in codes_in(codebook, "barrier", top_level=True)} == BARRIERS
+    assert {c.name for c in codes_in(codebook, "condition", top_level=True)} == CONDITIONS
+    # sub-codes inherit their parent's family
+    assert {c.dimension for c in codebook.codes if c.parent} == {"barrier"}
+    parts = dict((d.name, sub) for d, sub in split_by_dimension(codebook))
+    # everyday use of a chat group is "none" for the barriers, evidence for the conditions
+    assert any("WhatsApp" in p for p in parts["barrier"].background_examples["en"])
+    assert not any("WhatsApp" in p for p in parts["condition"].background_examples["en"])
+
+
+def test_top_level_codes_with_examples_in_every_language(codebook):
     assert {c.name for c in codebook.top_level} == TOP_LEVEL
     for code in codebook.top_level:
         assert set(code.examples) == LANGUAGES, code.name

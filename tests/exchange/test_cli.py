@@ -32,7 +32,7 @@ def test_export_then_import_into_another_store(cli, tmp_path):
     out = tmp_path / "study.qdpx"
     result = cli(source, "export", "latest", "--format", "qdpx", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert out.exists() and "5 sources, 5 cases, 11 codes, 9 codings by 3 coders, 5 open suggestions" in result.output
+    assert out.exists() and "5 sources, 5 cases, 14 codes, 9 codings by 3 coders, 5 open suggestions" in result.output
 
     target = f"sqlite:///{tmp_path / 'target.db'}"
     load_transcripts(Store(target))
@@ -50,7 +50,7 @@ def test_codebook_out_and_back(cli, tmp_path):
     qdc = tmp_path / "codebook.qdc"
     result = cli(source, "export", "r1", "-f", "qdc", "-o", str(qdc))
     assert result.exit_code == 0, result.output
-    assert "11 codes" in result.output
+    assert "14 codes" in result.output
     result = cli(f"sqlite:///{tmp_path / 'other.db'}", "import", str(qdc))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()

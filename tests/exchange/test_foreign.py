@@ -225,7 +225,7 @@ def test_atlas_code_tree_is_reported_and_added_on_request(atlas, store_with_tran
     with store.session() as s:
         assert not s.scalars(select(m.CodeRow).where(m.CodeRow.origin == "imported")).all()
     report = import_qdpx(store, atlas / "target-atlas-project.qdpx", coder="carol", add_missing_codes=True)
-    assert report.codes_added == report.unknown_codes and report.codebook_id == "coproduction_barriers@1.0"
+    assert report.codes_added == report.unknown_codes and report.codebook_id == "coproduction_barriers@2.0"
     with store.session() as s:
         added = s.scalars(select(m.CodeRow).where(m.CodeRow.origin == "imported").order_by(m.CodeRow.name)).all()
     assert [(c.name, c.label, c.parent) for c in added] == [

@@ -78,9 +78,19 @@ def test_demo_run_writes_every_output_for_all_five_languages(demo_run):
     assert len(run["inputs"]) == 17 and all(len(h) == 64 for h in run["inputs"].values())
     assert run["packages"]["torch"].startswith("2.13.0")  # the CPU build reports 2.13.0+cpu
     summaries = sorted(p.name for p in (out / "city_summaries").iterdir())
-    assert summaries == ["Bologna.md", "Budapest.md", "Kortrijk.md", "Thessaloniki.md"]
+    assert summaries == ["Bologna.md", "Budapest.md", "Kortrijk.md", "Thessaloniki.md", "_across_cities.md"]
     bologna = (out / "city_summaries" / "Bologna.md").read_text(encoding="utf-8")
     assert "Prevalence by role" in bologna and "local organisation" in bologna and "Emergent themes" in bologna
+    # the study's analysis: triangulation and the extractive draft, barrier x condition
+    assert "## Triangulation" in bologna and "## Policy narrative (draft)" in bologna
+    assert "In Bologna, funding calls came up in" in bologna and " \u00d7 State support and capacity" in bologna
+    across = (out / "city_summaries" / "_across_cities.md").read_text(encoding="utf-8")
+    assert "Cross-city comparison" in across and ("Common trend:" in across or "Difference:" in across)
+    # conditions are coded beside the barriers
+    assert {c for r in coded for c in r["suggested_codes"].split(";")} & {
+        "state_support", "innovation_culture", "facilitative_technology"}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Barrier \u00d7 condition, all cities" in html and "Across cities (draft)" in html
 
 
 def test_report_is_offline_and_escapes_transcript_text(demo_run):
@@ -101,7 +111,10 @@ def test_re_run_with_nothing_changed_hits_every_cache_and_keeps_ids(demo_run):
 
 
 def demo_kappa(output_dir: Path) -> float:
-    """Kappa of a demo run's suggestions against the corpus's gold codes (excerpts matched by overlap)."""
+    """Kappa of a demo run's suggestions against the corpus's gold codes (excerpts matched by overlap).
+
+    The gold codes barriers only, so this scores the barrier dimension: conditions are coded
+    apart and change no barrier suggestion (``pipeline.mapping.dimensions``)."""
     from sklearn.metrics import cohen_kappa_score
 
     rows = [json.loads(line) for line in open(output_dir / "coded_excerpts.jsonl", encoding="utf-8")]
