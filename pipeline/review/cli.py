@@ -67,20 +67,16 @@ def register(app: typer.Typer) -> None:
     @app.command("learn")
     def learn(
         run: str = typer.Argument("latest", help="A run id, or `latest` for the newest completed run."),
+        study: Optional[str] = typer.Option(None, "--study", help="With `latest`: that study's newest run."),
     ) -> None:
         """Re-score a run's open suggestions with a model trained on every coder decision so far."""
-        from pipeline.errors import NotFound
         from pipeline.mapping.resuggest import resuggest
         from pipeline.store.db import Store
-        from pipeline.store.repository import Repository
+        from pipeline.store.studies import resolve_run
 
         store = Store()
-        run_id = run
-        if run == "latest":
-            found = Repository(store).latest_run()
-            if found is None:
-                raise NotFound("no completed run in the store")
-            run_id = found.id
+        with store.session() as session:
+            run_id = resolve_run(session, run, study).id
         notes: list[str] = []
         changed = resuggest(store, run_id, notes=notes)
         typer.echo(f"run {run_id}: {changed} open suggestion(s) re-scored")

@@ -15,6 +15,7 @@ from pipeline.records import Codebook, Excerpt, ExcerptCoding, Quarantined, Topi
 from pipeline.store import models as m
 from pipeline.store.models import utcnow
 from pipeline.store.db import Store
+from pipeline.store.studies import latest_run, resolve_run, studies  # noqa: F401  (the store's one answer)
 
 _CHUNK = 500  # rows per IN (...) query: well under SQLite's variable limit
 
@@ -81,9 +82,14 @@ class Repository:
             )
 
     # -- runs -----------------------------------------------------------------------------------
-    def create_run(self, run_id: str, corpus: str, config: dict) -> None:
+    def create_run(self, run_id: str, corpus: str, config: dict, study: str | None = None) -> None:
+        """Start a run in ``study`` (default: the corpus folder's name), creating the study if new."""
+        from pipeline.store.studies import ensure_study, study_name_of
+
         with self.store.transaction() as s:
-            s.add(m.Run(id=run_id, corpus=corpus, config=config, status="running",
+            name = study or study_name_of(corpus)
+            ensure_study(s, name)
+            s.add(m.Run(id=run_id, corpus=corpus, config=config, status="running", study=name,
                         summary={"pid": os.getpid(), "host": socket.gethostname()}))
 
     def abandon_dead_runs(self) -> list[str]:
@@ -115,6 +121,11 @@ class Repository:
                 run.codebook_id = codebook_id
             if embedder_id:
                 run.embedder_id = embedder_id
+            if status == "completed":
+                from pipeline.store.studies import add_run_transcripts
+
+                s.flush()
+                add_run_transcripts(s, run_id)
 
     def fail_run(self, run_id: str, error: str, status: str = "failed") -> None:
         """Mark a run failed and drop whatever it concluded, in one transaction."""
@@ -127,11 +138,9 @@ class Repository:
                 run.finished_at = datetime.now(timezone.utc)
                 run.summary = {"error": error}
 
-    def latest_run(self, status: str = "completed") -> m.Run | None:
+    def latest_run(self, status: str = "completed", study: str | None = None) -> m.Run | None:
         with self.store.session() as s:
-            return s.scalars(
-                select(m.Run).where(m.Run.status == status).order_by(m.Run.started_at.desc()).limit(1)
-            ).first()
+            return latest_run(s, study, status)
 
     # -- codebook -------------------------------------------------------------------------------
     def save_codebook(self, codebook: Codebook, content: dict) -> None:
