@@ -68,7 +68,9 @@ class Run(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     corpus: Mapped[str] = mapped_column(Text)
-    study: Mapped[str | None] = mapped_column(String(120), ForeignKey("studies.name"), nullable=True, index=True)
+    # no foreign key to studies: adding one makes SQLite rebuild ``runs``, and dropping the old
+    # table would cascade into run_excerpts, topics and suggestions; ``ensure_study`` keeps it valid
+    study: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running|completed|failed
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -44,8 +44,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('runs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('study', sa.String(length=120), nullable=True))
+        # no foreign key: on SQLite that rebuilds ``runs``, and dropping the old table would
+        # cascade into run_excerpts, topics, suggestions and quarantine
         batch_op.create_index(batch_op.f('ix_runs_study'), ['study'], unique=False)
-        batch_op.create_foreign_key('fk_runs_study_studies', 'studies', ['study'], ['name'])
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.add_column(sa.Column('study', sa.String(length=120), nullable=True))
         batch_op.create_index(batch_op.f('ix_audit_log_study'), ['study'], unique=False)
@@ -81,7 +82,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_log_study'))
         batch_op.drop_column('study')
     with op.batch_alter_table('runs', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_runs_study_studies', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_runs_study'))
         batch_op.drop_column('study')
     op.drop_table('study_transcripts')
