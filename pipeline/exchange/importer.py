@@ -79,6 +79,7 @@ created transcript becomes part of the study.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import unicodedata
@@ -92,6 +93,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import InvalidInput, NotFound
 from pipeline.exchange.codings import current_codings
+from pipeline.exchange.newstudy import machine_path
 from pipeline.exchange.project import QdaProject, QdaSelection, QdaSource, read_project
 from pipeline.exchange.qdaxml import MACHINE_GUID, MACHINE_USER, guid
 from pipeline.exchange.qdc import code_guid, codebook_from_codes
@@ -340,7 +342,8 @@ class _Import:
         unknown: list[str] = []
         for code in self.p.codes:
             name = by_guid.get(code.guid) or (code.path if code.path in known else None) or (
-                code.name if code.name in known else None)
+                code.name if code.name in known else None) or (
+                machine_path(code.path) if machine_path(code.path) in known else None)
             if name is None:
                 unknown.append(code.path)
             mapped[code.guid] = name or code.path
@@ -370,7 +373,13 @@ class _Import:
         from pipeline.codebook import codebook_to_dict
 
         slug = re.sub(r"[^\w-]+", "_", self.p.name).strip("_")[:100] or "project"
-        book = codebook_from_codes(self.p.codes, name=slug, version=f"qdpx-{self.p.qde_sha256[:8]}",
+        codes = self.p.codes
+        if self.study is not None:  # a codebook qualflow runs with: machine names, the file's names as labels
+            # a codebook needs descriptions; the code's own name is what its coders went by
+            codes = [dataclasses.replace(c, path=machine_path(c.path), parent=c.parent and machine_path(c.parent),
+                                         description=c.description.strip() or c.name)
+                     for c in codes]
+        book = codebook_from_codes(codes, name=slug, version=f"qdpx-{self.p.qde_sha256[:8]}",
                                    sha256=self.p.qde_sha256, source=self.shown)
         if self.study is not None:  # the study's codebook: every code of the project, hierarchy kept
             from pipeline.store.repository import write_codebook

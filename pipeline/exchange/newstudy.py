@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,13 @@ class NewTranscript:
     where: list[int] | None
     """Position in the transcript of each position of the source's normalised text (``None``: the same)."""
     remapped: bool
+
+
+def machine_path(path: str) -> str:
+    """A code path as a codebook's machine name: each level's spaces and punctuation become
+    ``_`` (letters of any script stay): ``"Ψηφιακό χάσμα/Γονείς (όλοι)"`` -> ``"Ψηφιακό_χάσμα/Γονείς_όλοι"``."""
+    parts = [re.sub(r"[^\w-]+", "_", part).strip("_") or "code" for part in path.split("/")]
+    return "/".join(parts)
 
 
 def case_metadata(project: QdaProject) -> dict[str, dict[str, str]]:

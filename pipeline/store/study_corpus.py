@@ -61,8 +61,13 @@ def materialise_study(name: str, *, config: str | Path | None = None, store: Sto
     book_path = None
     if book is not None:
         book_path = root / "codebook.yaml"
-        book_path.write_text(yaml.safe_dump(codebook_to_dict(book), allow_unicode=True, sort_keys=False),
-                             encoding="utf-8")
+        stored = codebook_to_dict(book)  # the YAML codebook's fields only (the stored form has more)
+        content = {"name": stored["name"], "version": stored["version"],
+                   **({"description": stored["description"]} if stored.get("description") else {}),
+                   "codes": [{k: v for k, v in c.items() if v not in (None, "", {})} for c in stored["codes"]],
+                   **({"background_examples": stored["background_examples"]}
+                      if stored.get("background_examples") else {})}
+        book_path.write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return corpus, book_path
 
 

@@ -79,7 +79,9 @@ def test_a_hand_built_greek_project_becomes_a_study(store_url, tmp_path):
         study = s.get(m.Study, "thessaloniki")
         assert study.origin == "qdpx"
         codes = {c.name: c.parent for c in s.scalars(select(m.CodeRow).where(m.CodeRow.codebook_id == study.codebook_id))}
-        assert codes == {"Ψηφιακό χάσμα": None, "Χρηματοδότηση": None, "Χρηματοδότηση/Προσκλήσεις": "Χρηματοδότηση"}
+        assert codes == {"Ψηφιακό_χάσμα": None, "Χρηματοδότηση": None, "Χρηματοδότηση/Προσκλήσεις": "Χρηματοδότηση"}
+        labels = {c.name: c.label for c in s.scalars(select(m.CodeRow))}
+        assert labels["Ψηφιακό_χάσμα"] == "Ψηφιακό χάσμα"
         decisions = s.scalars(select(m.Decision).order_by(m.Decision.id)).all()
         coded = {}
         for d in decisions:
@@ -87,7 +89,7 @@ def test_a_hand_built_greek_project_becomes_a_study(store_url, tmp_path):
             start, end = (d.start, d.end) if d.start is not None else (e.start, e.end)
             coded[tuple(d.codes)] = t.text[start:end]
             assert s.get(m.User, d.user_id).username == "eleni" and d.source == "qdpx" and d.run_id is None
-        assert coded == {("Ψηφιακό χάσμα",): GREEK[slice(*spans["online"])],
+        assert coded == {("Ψηφιακό_χάσμα",): GREEK[slice(*spans["online"])],
                          ("Χρηματοδότηση/Προσκλήσεις",): GREEK[slice(*spans["calls"])]}
         [overview] = studies(s)
         assert (overview.name, overview.transcripts, overview.coders, overview.runs) == ("thessaloniki", 1, ("eleni",), 0)
