@@ -43,8 +43,13 @@ recorded for ``coder`` (created as a ``coder`` without a password if missing), e
 Neither ``coder`` nor a mapped account may be an admin or a validator: imported work is
 coding, and must not appear as a validator's judgement. The audit entry of the import
 records which file user's work went to which account (``authors``). Codings by the user
-``qualflow`` are qualflow's own open suggestions from an export, not anyone's judgement:
-they are skipped and counted.
+``qualflow`` that match a suggestion qualflow made (same excerpt, same code) are its own
+open suggestions from an export, not anyone's judgement: they are skipped and counted. One
+that matches none (a new span or a new code) is a person's work that a program recorded as
+``qualflow`` (QualCoder makes a file's first user its current coder): it is recorded for
+``coder`` and listed in ``machine_codings_as_human``. A note that holds a
+``PlainTextSelection`` and is referred to from its source (how QualCoder writes an
+annotation) becomes a memo on the excerpt at that position.
 
 **Decisions.** All codings of one person on one unit (excerpt, or span) make one decision
 with action ``code``, ``codes`` = that code set and ``source="qdpx"``. A unit whose
@@ -140,6 +145,9 @@ class ImportReport:
     transcripts_created: tuple[str, ...] = ()
     """Transcripts made from the project's sources (a new study)."""
     positions_remapped: tuple[str, ...] = ()
+    machine_codings_as_human: tuple[str, ...] = ()
+    """Codings owned by "qualflow" that match no suggestion qualflow made (new span or code):
+    a person's work in a program that recorded it as qualflow; recorded for the coder."""
     """Created transcripts whose text differs from the source's (pseudonymised names): positions carried over."""
     authors: dict[str, str] = field(default_factory=dict)
     """file user name -> the account their codings and notes were recorded for"""
@@ -169,6 +177,10 @@ class ImportReport:
         out.append(f"{self.decisions} decisions written, {self.unchanged} unchanged"
                    + (f" (placed: {placed})" if placed else ""))
         out += [f"  not placed: {what}: {why}" for what, why in self.unplaced]
+        if self.machine_codings_as_human:
+            out.append(f"{len(self.machine_codings_as_human)} codings owned by 'qualflow' match no qualflow "
+                       f"suggestion (a new span or code): recorded as {self.coder}'s")
+            out += [f"  {what}" for what in self.machine_codings_as_human[:20]]
         if self.suggestions_skipped:
             out.append(f"{self.suggestions_skipped} qualflow suggestions skipped (not a coder's judgement)")
         if self.codings_dropped:
@@ -413,6 +425,16 @@ class _Import:
         transcript = next((t for t in candidates if t.id == exported_as), min(candidates, key=lambda t: t.id))
         return _Source(transcript.id, transcript.text, where, self.excerpts_of(transcript))
 
+    def suggested(self, matched: dict) -> set[tuple[str, str]]:
+        """(excerpt id, code) of every suggestion qualflow made on the matched transcripts."""
+        if not hasattr(self, "_suggested"):
+            ids = {src.transcript_id for src in matched.values()}
+            self._suggested = set(self.s.execute(
+                select(m.SuggestionRow.excerpt_id, m.SuggestionRow.code)
+                .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
+                .where(m.ExcerptRow.transcript_id.in_(ids)))) if ids else set()
+        return self._suggested
+
     def create_transcripts(self, fresh, matched: dict, unmatched: list) -> tuple[list[str], list[str]]:
         """Transcripts of a study made from sources no stored transcript has (``newstudy``)."""
         if not fresh:
@@ -467,6 +489,7 @@ class _Import:
     # -- the whole import
     def execute(self) -> ImportReport:
         p = self.p
+        self.notes_by_guid = {n.guid: n for n in p.notes}
         transcripts = list(self.s.scalars(select(m.Transcript.id)))
         self.guid_to_transcript = {guid("source", tid): tid for tid in transcripts}
         code_names, unknown, added, codebook_id = self.codes()
@@ -495,6 +518,7 @@ class _Import:
         memo_targets: list[tuple[str | None, m.User | None, str | None, str | None, str]] = []
         # (note guid or None, author, excerpt id, transcript id, text of a selection description)
         skipped_machine = dropped = 0
+        machine_as_human: list[str] = []
         notes_skipped: list[tuple[str, str]] = []  # (note guid, why)
         for source in p.sources:
             here = matched.get(source.guid)
@@ -514,10 +538,18 @@ class _Import:
                 counted = False
                 for coding in selection.codings:
                     person = self.author(coding.user or selection.user)
-                    if person is None:
-                        skipped_machine += 1
-                        continue
                     name = code_names.get(coding.code)
+                    if person is None:
+                        exported = selection.description.startswith(f"qualflow suggests {name} (")
+                        if exported or (how == "excerpt" and (excerpt.id, name) in self.suggested(matched)):
+                            skipped_machine += 1
+                            continue
+                        # QualCoder records its current coder's work as the file's first user,
+                        # which used to be "qualflow": a span or code qualflow never suggested
+                        # is a person's coding
+                        person = self.person(self.coder, "coder")
+                        machine_as_human.append(f"{source.name} {selection.start}-{selection.end}: "
+                                                f"{name or coding.code}")
                     if name is None:
                         dropped += 1
                         continue
@@ -536,8 +568,12 @@ class _Import:
             for ref in source.note_refs:
                 if here is None:
                     notes_skipped.append((ref, f"its source {source.name!r} was not matched"))
-                else:
-                    memo_targets.append((ref, None, None, here.transcript_id, ""))
+                    continue
+                span = self.notes_by_guid[ref].span
+                placed = None
+                if span is not None and span[1] <= len(source.text or ""):  # an annotation: onto its excerpt
+                    placed = self.place(QdaSelection("", span[0], span[1], None, "", (), (), ""), here)
+                memo_targets.append((ref, None, placed[0].id if placed else None, here.transcript_id, ""))
         referenced = {t[0] for t in memo_targets} | {ref for ref, _ in notes_skipped}
         for ref in p.code_note_refs:
             notes_skipped.append((ref, "notes on codes have no place in the store"))
@@ -550,7 +586,7 @@ class _Import:
         memos, memos_unchanged = self.write_memos(memo_targets, notes_skipped)
         run_id = self.run.id if self.run is not None else None
         self.report_extra = dict(study=self.study, transcripts_created=tuple(created),
-                                 positions_remapped=tuple(remapped))
+                                 positions_remapped=tuple(remapped), machine_codings_as_human=tuple(machine_as_human))
 
         cases = {c.name: dict(c.variables) for c in p.cases}
         case_transcripts = {c.name: tuple(matched[g].transcript_id for g in c.sources if g in matched) for c in p.cases}
