@@ -11,28 +11,20 @@ from sqlalchemy.orm import Session
 from pipeline.codebook import codebook_from_dict
 from pipeline.errors import NotFound
 from pipeline.records import Code, Codebook, InterviewMeta, Topic, TopicAssignment, Transcript, Turn
-from pipeline.store import models as m
+from pipeline.store import models as m, studies
 from pipeline.store.repository import excerpt_record
 
 
-def resolve_run(session: Session, run_id: str | None) -> m.Run:
-    """The named run, else the latest completed one."""
-    if run_id:
-        run = session.get(m.Run, run_id)
-        if run is None:
-            raise NotFound(f"There is no run {run_id!r}.")
-        return run
-    run = session.scalars(select(m.Run).where(m.Run.status == "completed")
-                          .order_by(m.Run.started_at.desc(), m.Run.id.desc()).limit(1)).first()
-    if run is None:
-        raise NotFound("No completed run yet: run `qualflow run CORPUS` first.")
-    return run
+def resolve_run(session: Session, run_id: str | None, study: str | None = None) -> m.Run:
+    """The named run, else the latest completed one of ``study`` (of the store if None)."""
+    return studies.resolve_run(session, run_id or None, study)
 
 
-def runs(session: Session) -> list[m.Run]:
-    return list(session.scalars(select(m.Run).order_by(m.Run.started_at.desc())))
-
-
+def runs(session: Session, study: str | None = None) -> list[m.Run]:
+    q = select(m.Run).order_by(m.Run.started_at.desc())
+    if study is not None:
+        q = q.where(m.Run.study == study)
+    return list(session.scalars(q))
 def codebook_of(session: Session, run: m.Run) -> Codebook:
     """The run's codebook as stored, plus the codes coders made from emergent themes since."""
     if run.codebook_id is None:

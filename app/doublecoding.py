@@ -42,7 +42,7 @@ def assign(store: Store, admin: CurrentUser, run_id: str, coder_ids: list[int], 
         picked = sorted(s.scalars(q))[:count]
         s.add_all(m.Assignment(run_id=run_id, excerpt_id=e, user_id=u) for e in picked for u in coder_ids)
         audit.record(s, admin.id, "assign", "run", run_id, {"coders": coder_ids, "excerpts": len(picked),
-                                                            "city": city})
+                                                            "city": city}, run_id=run_id)
         return picked
 
 

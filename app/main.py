@@ -57,9 +57,9 @@ class SecurityHeaders:
 
 def routers():
     """The app's routers, in the order they are included."""
-    from app.routes import account, admin, auth, cities, review, themes
+    from app.routes import account, admin, auth, cities, review, studies, themes
 
-    return (auth.router, account.router, review.router, themes.router, cities.router, admin.router)
+    return (auth.router, account.router, studies.router, review.router, themes.router, cities.router, admin.router)
 
 
 def api_routes(application: FastAPI) -> list[APIRoute]:

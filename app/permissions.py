@@ -34,6 +34,11 @@ def is_signed_in(user: CurrentUser | None) -> bool:
     return user is not None
 
 
+def can_switch_study(user: CurrentUser | None) -> bool:
+    """Seeing the store's studies and choosing which one the pages show: every role."""
+    return user is not None
+
+
 def can_change_own_password(user: CurrentUser | None) -> bool:
     """The account page: the one place open to a user whose password was reset."""
     return user is not None

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.data import resolve_run
+from pipeline.store.studies import is_latest
 from app.errors import BadRequest, Conflict, Forbidden
 from app.permissions import CurrentUser
 from pipeline.errors import NotFound
@@ -351,6 +352,9 @@ def decide(store: Store, user: CurrentUser, suggestion_id: int, action: str, ver
         if sg is None:
             raise NotFound(f"There is no suggestion {suggestion_id}.")
         _, run_id, excerpt_id, code, row_status = sg
+        if not is_latest(s, s.get(m.Run, run_id)):
+            raise Conflict(f"Suggestion {suggestion_id} belongs to an earlier run of its study, which is "
+                           "read-only; decide in the study's latest run.")
         private = _check_in_scope(s, run_id, user.id, excerpt_id)
         if chosen:
             unknown = [c for c in chosen if c not in _known_codes(s, s.get(m.Run, run_id))]
@@ -392,7 +396,7 @@ def decide(store: Store, user: CurrentUser, suggestion_id: int, action: str, ver
         audit.record(s, user.id, f"decision_{action}", "suggestion", str(suggestion_id), {
             "decision": decision.id, "run": run_id, "excerpt": excerpt_id, "code": code, "chosen": chosen,
             "status_before": previous, "status_after": status, "codes_before": sorted(before),
-            "codes_after": sorted(after), "version_seen": version, "double_coded": private})
+            "codes_after": sorted(after), "version_seen": version, "double_coded": private}, run_id=run_id)
         return DecisionResult(decision.id, suggestion_id, excerpt_id, previous, status, tuple(sorted(after)), versions)
 
 
@@ -446,7 +450,7 @@ def undo_last(store: Store, user: CurrentUser, run_id: str) -> UndoResult:
         s.flush()
         audit.record(s, user.id, "decision_undo", "suggestion", str(target.suggestion_id), {
             "decision": row.id, "undoes": target.id, "run": run_id, "excerpt": excerpt_id,
-            "status_after": status, "codes_after": codes})
+            "status_after": status, "codes_after": codes}, run_id=run_id)
         return UndoResult(row.id, target.id, target.suggestion_id, excerpt_id, status, tuple(codes), versions)
 
 
@@ -483,7 +487,7 @@ def add_memo(store: Store, user: CurrentUser, excerpt_id: str, text: str, run_id
                       created_at=datetime.now(timezone.utc))
         s.add(memo)
         s.flush()
-        audit.record(s, user.id, "memo", "excerpt", excerpt_id, {"memo": memo.id, "text": text})
+        audit.record(s, user.id, "memo", "excerpt", excerpt_id, {"memo": memo.id, "text": text}, run_id=run_id)
         return memo.id
 
 

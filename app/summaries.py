@@ -238,7 +238,8 @@ def save_narrative(store: Store, user: CurrentUser, run: m.Run, city: str, text:
         else:
             draft.narrative, draft.updated_by = text, user.id
         audit.record(s, user.id, "narrative", "city", f"{run.id}/{city}",
-                     {"run": run.id, "city": city, "sha256": hashlib.sha256(text.encode()).hexdigest()})
+                     {"run": run.id, "city": city, "sha256": hashlib.sha256(text.encode()).hexdigest()},
+                     study=run.study)
 
 
 def sign_off(store: Store, user: CurrentUser, run: m.Run, city: str, comment: str, seen_sha256: str) -> m.SignOff:
@@ -258,7 +259,8 @@ def sign_off(store: Store, user: CurrentUser, run: m.Run, city: str, comment: st
         s.flush()
         audit.record(s, user.id, "signoff", "city", f"{run.id}/{city}",
                      {"signoff": row.id, "run": run.id, "city": city, "sha256": state.sha256,
-                      "comment": row.comment, "replaces": state.latest.id if state.latest else None})
+                      "comment": row.comment, "replaces": state.latest.id if state.latest else None},
+                     study=run.study)
         return row
 
 

@@ -64,7 +64,8 @@ def name_theme(store: Store, user: CurrentUser, run_id: str, topic_id: int, name
             raise Conflict(f"This theme is part of the signed summary of {', '.join(signed)}; it can be renamed "
                            "only once that summary is open again.")
         before, row.name = row.name, name
-        audit.record(s, user.id, "theme_name", "topic", f"{run_id}/{topic_id}", {"before": before, "after": name})
+        audit.record(s, user.id, "theme_name", "topic", f"{run_id}/{topic_id}", {"before": before, "after": name},
+                     run_id=run_id)
 
 
 def promote_theme(store: Store, user: CurrentUser, run_id: str, topic_id: int, description: str = "") -> str:
@@ -83,7 +84,7 @@ def promote_theme(store: Store, user: CurrentUser, run_id: str, topic_id: int, d
                         description=description.strip() or f"Emergent theme (topic {topic_id} of run {run_id}): "
                         + ", ".join(row.keywords[:8]), parent=None, colour=None, origin="emergent"))
         audit.record(s, user.id, "code_from_theme", "code", f"{run.codebook_id}/{name}",
-                     {"run": run_id, "topic": topic_id, "label": row.name})
+                     {"run": run_id, "topic": topic_id, "label": row.name}, run_id=run_id)
         return name
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -13,9 +13,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 
 from app.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, session_user, tokens_match
-from app.data import city_key
-from app.errors import BadRequest, CsrfFailed, Forbidden, LoginRequired, PasswordChangeRequired
+from app.data import city_key, resolve_run
+from app.errors import BadRequest, Conflict, CsrfFailed, Forbidden, LoginRequired, PasswordChangeRequired
 from app.permissions import CurrentUser, can_change_own_password, is_signed_in
+from pipeline.store import models as m
+from pipeline.store import studies
 from pipeline.store.db import Store
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -83,6 +85,33 @@ def require(permission: Callable[[CurrentUser], bool], *, write: bool = False):
     return dependency
 
 
+STUDY_COOKIE = "qualflow_study"
+"""The study a browser last switched to (``/studies?study=NAME``); pages open its latest run."""
+
+
+def chosen_study(request: Request) -> str | None:
+    """The study this request is about: ``?study=`` first, else the browser's choice."""
+    name = request.query_params.get("study") or unquote(request.cookies.get(STUDY_COOKIE, ""))
+    return name or None
+
+
+def run_for(request: Request, session, run: str | None, *, write: bool = False) -> m.Run:
+    """The run a page shows: the named one (any study), else the chosen study's latest run.
+
+    A browser's remembered study that has since gone falls back to the store's latest run.
+    ``write``: only a study's latest run can be changed; earlier runs are read-only.
+    """
+    study = chosen_study(request)
+    if not run and study and "study" not in request.query_params and session.get(m.Study, study) is None:
+        study = None
+    the_run = resolve_run(session, run or None, None if run else study)
+    if write and not studies.is_latest(session, the_run):
+        raise Conflict(f"Run {the_run.id!r} is an earlier run of study {the_run.study!r}: it can be read, "
+                       "not changed. Open the study's latest run to work on it.")
+    request.state.run = the_run
+    return the_run
+
+
 def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "") or request.headers.get("x-requested-with") == "fetch"
 
@@ -90,8 +119,29 @@ def wants_json(request: Request) -> bool:
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     user = getattr(request.state, "user", None)
     html = request.app.state.templates.get_template(template).render(
-        request=request, user=user, csrf_token=user.csrf_token if user else "", **context)
+        request=request, user=user, csrf_token=user.csrf_token if user else "", **study_context(request, user),
+        **context)
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def study_context(request: Request, user) -> dict:
+    """What the study switcher in every page's header shows: every study, the one in view and
+    whether the run in view is an earlier (read-only) one."""
+    if user is None or user.must_change_password:
+        return {"studies": [], "study_now": None, "read_only_run": None}
+    shown = getattr(request.state, "run", None)
+    with store_of(request).session() as s:
+        names = studies.study_names(s)
+        now = shown.study if shown is not None else chosen_study(request)
+        earlier = shown is not None and not studies.is_latest(s, shown)
+    return {"studies": names, "study_now": now if now in names else None,
+            "read_only_run": shown.id if earlier else None}
+
+
+def remember_study(response, request: Request, name: str):
+    response.set_cookie(STUDY_COOKIE, quote(name, safe=""), httponly=True, samesite="lax", path="/",
+                        secure=request.app.state.secure_cookies, max_age=90 * 24 * 3600)
+    return response
 
 
 def local_path(target: str | None, default: str) -> str:

@@ -97,6 +97,7 @@ def analyse_corpus(
     database_url: str | None = None,
     refit: bool = False,
     dask_address: str | None = None,
+    study: str | None = None,
 ) -> dict:
     """Ingest, segment, embed, topic-model and code a corpus folder; return the run's summary."""
     if dask_address:
@@ -105,9 +106,9 @@ def analyse_corpus(
         on_dask = analyse_corpus.with_options(name="analyse_corpus_on_dask",
                                               task_runner=DaskTaskRunner(address=dask_address))
         return on_dask(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id,
-                       database_url=database_url, refit=refit)
+                       database_url=database_url, refit=refit, study=study)
     plan = runner.plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id,
-                           database_url=database_url, refit=refit)
+                           database_url=database_url, refit=refit, study=study)
     runner.start_run(plan)
     try:
         return _stages(plan)

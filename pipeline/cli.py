@@ -15,6 +15,8 @@ from pipeline.errors import QualflowError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Code multilingual interview transcripts, offline.")
 models_app = typer.Typer(no_args_is_help=True, help="Local models (built from pip packages, never downloaded).")
 app.add_typer(models_app, name="models")
+studies_app = typer.Typer(no_args_is_help=True, help="Studies: the bodies of interviews a store holds.")
+app.add_typer(studies_app, name="studies")
 
 STAGES = ("ingest", "segment", "embed", "topics", "map", "outputs")
 
@@ -56,7 +58,10 @@ class RichListener:
 
 @app.command()
 def run(
-    corpus: Path = typer.Argument(..., help="Folder of transcripts (with manifest.csv, optional)."),
+    corpus: Optional[Path] = typer.Argument(None, help="Folder of transcripts (with manifest.csv, optional); "
+                                                       "leave out with --study to code a stored (imported) study."),
+    study: Optional[str] = typer.Option(None, "--study", help="The study the run belongs to (default: the "
+                                                              "corpus folder's name)."),
     codebook: Optional[Path] = typer.Option(None, help="Codebook YAML or CSV (default: coproduction_barriers)."),
     config: Optional[Path] = typer.Option(None, help="Run configuration (TOML)."),
     strict: bool = typer.Option(False, help="Exit 2 instead of quarantining unreadable files."),
@@ -67,6 +72,15 @@ def run(
 ) -> None:
     """Ingest, segment, embed, topic-model and code CORPUS; write outputs/<run_id>/."""
     _quiet_libraries(verbose)
+    if corpus is None:
+        if not study:
+            from pipeline.errors import InvalidInput
+
+            raise InvalidInput("qualflow run", "name a corpus folder, or a stored study with --study NAME")
+        from pipeline.store.study_corpus import materialise_study
+
+        corpus, stored_book = materialise_study(study, config=config)
+        codebook = codebook or stored_book
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -74,7 +88,8 @@ def run(
     from pipeline.runner import plan_run
 
     console = Console(stderr=True)
-    plan = plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id, refit=refit)  # fail fast
+    plan = plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id, refit=refit,
+                    study=study)  # fail fast
     from flows.analyse import analyse_corpus
     from flows.server import api_for_run, raise_on_sigterm
 
@@ -85,7 +100,7 @@ def run(
         try:
             result = analyse_corpus(str(corpus), codebook=str(codebook) if codebook else None,
                                     config=str(config) if config else None, strict=strict, run_id=plan.run_id,
-                                    refit=refit, dask_address=dask_address)
+                                    refit=refit, dask_address=dask_address, study=plan.study)
         finally:
             stage_progress.set_listener(None)
     _print_summary(Console(), result)
@@ -118,6 +133,31 @@ def _print_summary(console, result: dict) -> None:
     for note in run_json.get("mapping_notes", []):
         console.print(escape(note), style="yellow", highlight=False)
     console.print(f"Outputs: {out}  (open report.html)")
+
+
+@studies_app.command("list")
+def studies_list() -> None:
+    """Each study with its runs, transcripts, coders and sign-offs."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.store.db import Store
+    from pipeline.store.studies import studies
+
+    with Store().session() as session:
+        rows = studies(session)
+    if not rows:
+        typer.echo("no studies yet: `qualflow run CORPUS` or `qualflow import PROJECT.qdpx --study NAME`")
+        return
+    table = Table(title="Studies")
+    for column in ("study", "runs", "latest run", "transcripts", "coders", "sign-offs"):
+        table.add_column(column, justify="right" if column in ("runs", "transcripts", "sign-offs") else "left")
+    from rich.markup import escape
+
+    for r in rows:
+        table.add_row(escape(r.name), f"{r.completed_runs}/{r.runs}" if r.runs != r.completed_runs else str(r.runs),
+                      r.latest_run or "–", str(r.transcripts), escape(", ".join(r.coders)) or "–", str(r.signoffs))
+    Console(width=200).print(table, highlight=False)
 
 
 @models_app.command("build")

@@ -55,6 +55,8 @@ class RunPlan:
     database_url: str | None
     output_root: Path
     refit: bool = False
+    study: str | None = None
+    """The study the run belongs to (default: the corpus folder's name)."""
     timings: dict[str, float] = field(default_factory=dict)
     mapping_notes: list[str] = field(default_factory=list)
     """What the mapper did not promise (``Mapper.notes``), for ``run.json`` and the console."""
@@ -81,9 +83,11 @@ def plan_run(
     run_id: str | None = None,
     database_url: str | None = None,
     refit: bool = False,
+    study: str | None = None,
 ) -> RunPlan:
     """Validate the inputs (corpus folder, config, codebook) before any work is done."""
     from pipeline.codebook import codebook_to_dict, default_codebook_path, load_codebook
+    from pipeline.store.studies import check_study_name, study_name_of
 
     corpus = Path(corpus)
     if not corpus.is_dir():
@@ -100,6 +104,7 @@ def plan_run(
         database_url=database_url,
         output_root=Path(run_config.output.dir),
         refit=refit,
+        study=check_study_name(study) if study is not None else study_name_of(corpus),
     )
     return plan
 
@@ -113,7 +118,7 @@ def start_run(plan: RunPlan) -> None:
     shutil.rmtree(plan.work_dir, ignore_errors=True)
     plan.work_dir.mkdir(parents=True)
     repo.save_codebook(plan.codebook, plan.codebook_content)
-    repo.create_run(plan.run_id, str(plan.corpus), config_to_dict(plan.config))
+    repo.create_run(plan.run_id, str(plan.corpus), config_to_dict(plan.config), study=plan.study)
 
 
 def fail_run(plan: RunPlan, error: BaseException) -> None:

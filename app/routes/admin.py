@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -9,10 +10,10 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from app import accounts, audit, auth, doublecoding
-from app.data import cities_of, codebook_of, resolve_run, runs
+from app.data import cities_of, codebook_of, runs
 from app.permissions import (CurrentUser, ROLES, can_assign, can_manage_runs, can_manage_users, can_see_agreement,
                              can_view_audit)
-from app.web import done, form_int, render, require, store_of
+from app.web import chosen_study, done, form_int, render, require, run_for, store_of
 from pipeline.store import models as m
 
 router = APIRouter(prefix="/admin")
@@ -22,19 +23,31 @@ router = APIRouter(prefix="/admin")
 def overview(request: Request, user: CurrentUser = Depends(require(can_manage_runs))):
     with store_of(request).session() as s:
         rows = []
-        for run in runs(s):
+        study = _study_in_view(request, s)
+        for run in runs(s, study):
             counts = dict(list(s.execute(select(m.SuggestionRow.status, func.count()).where(m.SuggestionRow.run_id == run.id)
                                     .group_by(m.SuggestionRow.status))))
             decisions = s.scalar(select(func.count()).select_from(m.Decision).where(m.Decision.run_id == run.id))
             rows.append({"run": run, "suggestions": sum(counts.values()), "pending": counts.get("suggested", 0),
                          "decisions": decisions})
-    return render(request, "admin.html", runs=rows)
+    return render(request, "admin.html", runs=rows, study=study)
+
+
+def _study_in_view(request: Request, s) -> str | None:
+    """The chosen study, else that of the store's latest run (``None`` in a store without runs)."""
+    from pipeline.store.studies import latest_run
+
+    chosen = chosen_study(request)
+    if chosen and s.get(m.Study, chosen) is not None:
+        return chosen
+    newest = latest_run(s)
+    return newest.study if newest is not None else None
 
 
 @router.get("/codebook")
 def codebook(request: Request, user: CurrentUser = Depends(require(can_manage_runs)), run: str = ""):
     with store_of(request).session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run)
         book = codebook_of(s, the_run)
         origin = dict(list(s.execute(select(m.CodeRow.name, m.CodeRow.origin)
                                 .where(m.CodeRow.codebook_id == the_run.codebook_id))))
@@ -70,7 +83,7 @@ def reset_password(request: Request, user_id: int, user: CurrentUser = Depends(r
 @router.get("/assignments")
 def assignments(request: Request, user: CurrentUser = Depends(require(can_assign)), run: str = ""):
     with store_of(request).session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run)
         coders = list(s.scalars(select(m.User).where(m.User.role == "coder", m.User.active.is_(True))
                                 .order_by(m.User.username)))
         counts = dict(list(s.execute(select(m.Assignment.user_id, func.count()).where(m.Assignment.run_id == the_run.id)
@@ -84,7 +97,7 @@ def assign(request: Request, user: CurrentUser = Depends(require(can_assign, wri
            coders: Annotated[list[str], Form()] = [], count: str = Form("20"), city: str = Form("")):
     store = store_of(request)
     with store.session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run, write=True)
     picked = doublecoding.assign(store, user, the_run.id, [form_int(c, "coders") for c in coders],
                                  count=form_int(count, "count"), city=city or None)
     return done(request, {"ok": True, "excerpts": picked}, f"/admin/assignments?run={the_run.id}")
@@ -94,7 +107,7 @@ def assign(request: Request, user: CurrentUser = Depends(require(can_assign, wri
 def agreement(request: Request, user: CurrentUser = Depends(require(can_see_agreement)), run: str = ""):
     store = store_of(request)
     with store.session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run)
     pairs = doublecoding.pair_agreements(store, the_run.id, bootstrap=500)
     return render(request, "agreement.html", run=the_run, pairs=pairs)
 
@@ -102,14 +115,17 @@ def agreement(request: Request, user: CurrentUser = Depends(require(can_see_agre
 @router.get("/audit")
 def audit_log(request: Request, user: CurrentUser = Depends(require(can_view_audit)), before: str = ""):
     with store_of(request).session() as s:
-        rows = audit.entries(s, limit=200, before_id=form_int(before, "before") if before else None)
-    return render(request, "audit.html", rows=rows)
+        study = _study_in_view(request, s)
+        rows = audit.entries(s, limit=200, before_id=form_int(before, "before") if before else None, study=study)
+    return render(request, "audit.html", rows=rows, study=study)
 
 
 @router.get("/audit.csv")
 def audit_csv(request: Request, user: CurrentUser = Depends(require(can_view_audit))):
     with store_of(request).session() as s:
-        text = audit.export_csv(s)
+        study = _study_in_view(request, s)
+        text = audit.export_csv(s, study)
+    name = "qualflow-audit" + (f"-{re.sub(r'[^A-Za-z0-9_-]+', '_', study)}" if study else "") + ".csv"
     return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="qualflow-audit.csv"',
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "Cache-Control": "no-store"})

@@ -10,10 +10,10 @@ from markupsafe import Markup
 
 from app import study, summaries
 from app.charts import grouped_bars
-from app.data import cities_of, city_key, resolve_run
+from app.data import cities_of, city_key
 from app.pdf import signed_summary_pdf
 from app.permissions import CurrentUser, can_edit_narrative, can_read_summaries, can_sign_off
-from app.web import STATIC, done, format_time, render, require, store_of
+from app.web import STATIC, done, format_time, render, require, run_for, store_of
 
 router = APIRouter()
 
@@ -59,7 +59,7 @@ def charts(content: dict, *, links: bool = True) -> dict:
 @router.get("/cities")
 def city_list(request: Request, user: CurrentUser = Depends(require(can_read_summaries)), run: str = ""):
     with store_of(request).session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run)
         rows = []
         for city in cities_of(s, the_run.id):
             signed = summaries.signoffs_of(s, the_run.id, city)
@@ -77,7 +77,7 @@ def city_list(request: Request, user: CurrentUser = Depends(require(can_read_sum
 @router.get("/cities/{city}")
 def city_page(request: Request, city: str, user: CurrentUser = Depends(require(can_read_summaries)), run: str = ""):
     with store_of(request).session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run)
         city = summaries.known_city(s, the_run.id, city)
         state = summaries.city_state(s, the_run, city)
         history = summaries.signoffs_of(s, the_run.id, city)
@@ -124,7 +124,7 @@ def comparison_signoff(request: Request, user: CurrentUser = Depends(require(can
 def city_evidence(request: Request, city: str, user: CurrentUser = Depends(require(can_read_summaries)),
                   run: str = "", code: str = "", role: str = "", section: str = ""):
     with store_of(request).session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run)
         city = summaries.known_city(s, the_run.id, city)
         rows = summaries.evidence(s, the_run, city, code, role or None, section or None)
     return render(request, "evidence.html", run=the_run, city=city, code=code, role=role, section=section, rows=rows)
@@ -135,7 +135,7 @@ def narrative(request: Request, city: str, user: CurrentUser = Depends(require(c
               run: str = Form(""), text: str = Form("")):
     store = store_of(request)
     with store.session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run, write=True)
         city = summaries.known_city(s, the_run.id, city)
     summaries.save_narrative(store, user, the_run, city, text)
     return done(request, {"ok": True}, f"/cities/{quote(city_key(city), safe='')}?run={quote(the_run.id)}")
@@ -146,7 +146,7 @@ def signoff(request: Request, city: str, user: CurrentUser = Depends(require(can
             run: str = Form(""), comment: str = Form(""), content_sha256: str = Form("")):
     store = store_of(request)
     with store.session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run, write=True)
         city = summaries.known_city(s, the_run.id, city)
     row = summaries.sign_off(store, user, the_run, city, comment, content_sha256)
     return done(request, {"ok": True, "signoff": row.id, "sha256": row.content_sha256},
@@ -161,7 +161,7 @@ def _signed_pictures(content: dict) -> dict:
 def _signed(request: Request, city: str, signoff_id: int, run: str):
     """``(run, city name, sign-off, validator, verified)`` for a city key and sign-off id."""
     with store_of(request).session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run)
         city = summaries.known_city(s, the_run.id, city)
         row, validator = summaries.signoff(s, the_run.id, city, signoff_id)
     verified = summaries.content_sha256(row.content) == row.content_sha256

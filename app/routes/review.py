@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlalchemy import select
 
 from app import review
-from app.data import code_labels, codebook_of, resolve_run
+from app.data import code_labels, codebook_of
 from app.errors import BadRequest
 from app.permissions import CurrentUser, can_read_transcripts, can_review, can_write_memo
-from app.web import done, form_float, form_int, local_path, render, require, store_of
+from app.web import done, form_float, form_int, local_path, render, require, run_for, store_of
 from pipeline.errors import NotFound
 from pipeline.store import models as m
 
@@ -30,7 +30,7 @@ def queue(request: Request, user: CurrentUser = Depends(require(can_review)), ru
                                   form_float(min_conf, "min_conf"), form_float(max_conf, "max_conf"),
                                   section or None, status)
     with store.session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run)
         book = codebook_of(s, the_run) if the_run.codebook_id else None
     start = max(form_int(offset, "offset", 0), 0)
     q = review.load_queue(store, user, the_run.id, filters, offset=start, limit=PAGE)
@@ -63,7 +63,7 @@ def spot_check(request: Request, excerpt_id: str, user: CurrentUser = Depends(re
     """A spot check's answer: no code applies (no ``codes``), or these codes do."""
     store = store_of(request)
     with store.session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run, write=True)
     result = review.check(store, user, the_run.id, excerpt_id, codes)
     return done(request, {"ok": True, "decision": result.decision_id, "excerpt": result.excerpt_id,
                           "action": result.status, "codes": list(result.codes)}, local_path(next, "/queue"))
@@ -74,7 +74,7 @@ def undo(request: Request, user: CurrentUser = Depends(require(can_review, write
          next: str = Form("")):
     store = store_of(request)
     with store.session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run, write=True)
     result = review.undo_last(store, user, the_run.id)
     return done(request, {"ok": True, "decision": result.decision_id, "undone": result.undone_id,
                           "suggestion": result.suggestion_id, "excerpt": result.excerpt_id, "status": result.status,
@@ -85,7 +85,10 @@ def undo(request: Request, user: CurrentUser = Depends(require(can_review, write
 @router.post("/excerpts/{excerpt_id}/memos")
 def memo(request: Request, excerpt_id: str, user: CurrentUser = Depends(require(can_write_memo, write=True)),
          text: str = Form(""), run: str = Form(""), next: str = Form("")):
-    memo_id = review.add_memo(store_of(request), user, excerpt_id, text, run or None)
+    store = store_of(request)
+    with store.session() as s:
+        the_run = run_for(request, s, run) if user.role == "coder" else None
+    memo_id = review.add_memo(store, user, excerpt_id, text, the_run.id if the_run else (run or None))
     return done(request, {"ok": True, "memo": memo_id}, local_path(next, "/queue"))
 
 

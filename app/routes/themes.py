@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 
 from app import themes
-from app.data import resolve_run
 from app.permissions import CurrentUser, can_name_themes
-from app.web import done, render, require, store_of
+from app.web import done, render, require, run_for, store_of
 
 router = APIRouter()
 
@@ -16,7 +15,7 @@ router = APIRouter()
 def theme_list(request: Request, user: CurrentUser = Depends(require(can_name_themes)), run: str = ""):
     store = store_of(request)
     with store.session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run)
     return render(request, "themes.html", run=the_run, themes=themes.emergent_themes(store, the_run.id))
 
 
@@ -25,7 +24,7 @@ def name(request: Request, topic_id: int, user: CurrentUser = Depends(require(ca
          run: str = Form(""), name: str = Form("")):
     store = store_of(request)
     with store.session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run, write=True)
     themes.name_theme(store, user, the_run.id, topic_id, name)
     return done(request, {"ok": True}, f"/themes?run={the_run.id}#topic-{topic_id}")
 
@@ -35,6 +34,6 @@ def to_code(request: Request, topic_id: int, user: CurrentUser = Depends(require
             run: str = Form(""), description: str = Form("")):
     store = store_of(request)
     with store.session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run, write=True)
     code = themes.promote_theme(store, user, the_run.id, topic_id, description)
     return done(request, {"ok": True, "code": code}, f"/themes?run={the_run.id}#topic-{topic_id}")

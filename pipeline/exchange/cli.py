@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
     @app.command("export")
     def export(
         run: str = typer.Argument(..., help="A run id, or `latest` for the newest completed run."),
+        study: Optional[str] = typer.Option(None, "--study", help="With `latest`: that study's newest run."),
         format: str = typer.Option("qdpx", "--format", "-f", help="qdpx (project with sources and codings) or "
                                                                   "qdc (codebook only)."),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: RUN.qdpx / RUN.qdc)."),
@@ -32,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
         store = Store()
         with store.session() as session:
-            found = resolve_run(session, run)
+            found = resolve_run(session, run, study)
             book = run_codebook(session, found)
         if kind == "qdpx":
             from pipeline.exchange import export_qdpx
@@ -58,7 +59,10 @@ def register(app: typer.Typer) -> None:
                                                                       "user's work for ACCOUNT instead (repeatable; "
                                                                       "never an admin or validator)."),
         run: Optional[str] = typer.Option(None, "--run", help="Match codes and excerpts against this run "
-                                                              "(default: the newest completed run)."),
+                                                              "(default: the study's newest completed run)."),
+        study: Optional[str] = typer.Option(None, "--study", help="The study the project belongs to; one the "
+                                                                  "store does not know is created from the "
+                                                                  "project's sources, cases and codes."),
         add_missing_codes: bool = typer.Option(False, "--add-missing-codes",
                                                help="Add codes that are in no codebook of the run (origin imported)."),
         keep_users: bool = typer.Option(False, "--keep-users",
@@ -95,6 +99,6 @@ def register(app: typer.Typer) -> None:
                 raise InvalidInput("--user", f"{pair!r} is not NAME IN THE FILE=ACCOUNT")
             mapped[name] = account
         report = import_qdpx(Store(), path, coder=coder, run_id=run, add_missing_codes=add_missing_codes,
-                             keep_users=keep_users, users=mapped, xsd_path=xsd)
+                             keep_users=keep_users, users=mapped, xsd_path=xsd, study=study)
         for line in report.lines():
             typer.echo(line)

@@ -23,6 +23,7 @@ from pipeline.exchange.codings import current_codings
 from pipeline.exchange.qdaxml import (
     MACHINE_GUID,
     MACHINE_USER,
+    REVIEWER_USER,
     PROJECT_NS,
     PROJECT_SCHEMA_LOCATION,
     XSI_NS,
@@ -128,7 +129,10 @@ def _build(session: Session, run: m.Run, include_suggestions: bool):
             select(m.SuggestionRow).where(m.SuggestionRow.run_id == run.id, m.SuggestionRow.status == "suggested")
         ))
     memos = [mm for mm in session.scalars(select(m.Memo).order_by(m.Memo.id))
-             if (mm.excerpt_id in excerpts) or (mm.excerpt_id is None and mm.transcript_id in text_of)]
+             if (mm.excerpt_id in excerpts) or (mm.excerpt_id is None and mm.transcript_id in text_of)
+             or (mm.excerpt_id is None and mm.transcript_id is None)]  # project memos too
+    source_memos: dict[str, list[str]] = {}  # transcript id -> its memos, for the source's Description
+    project_memos: list[str] = []
     people = {u.id: u for u in session.scalars(select(m.User))}
     authors = set(session.scalars(select(m.Decision.user_id).distinct())) | set(
         session.scalars(select(m.Memo.user_id).distinct()))
@@ -151,10 +155,12 @@ def _build(session: Session, run: m.Run, include_suggestions: bool):
     root.set("creatingUserGUID", MACHINE_GUID)
     root.set("creationDateTime", xml_datetime(run.started_at))
 
-    users_el = etree.SubElement(root, q("Users"))
-    etree.SubElement(users_el, q("User"), guid=MACHINE_GUID, name=MACHINE_USER)
+    users_el = etree.SubElement(root, q("Users"))  # a neutral user first: see REVIEWER_USER
+    if REVIEWER_USER not in {u.username for u in users}:
+        etree.SubElement(users_el, q("User"), guid=user_guid(REVIEWER_USER), name=REVIEWER_USER)
     for u in users:
         etree.SubElement(users_el, q("User"), guid=user_guid(u.username), name=xml_text(u.username))
+    etree.SubElement(users_el, q("User"), guid=MACHINE_GUID, name=MACHINE_USER)
 
     if codes:
         write_codes(etree.SubElement(root, q("CodeBook")), codes, PROJECT_NS)
@@ -226,15 +232,23 @@ def _build(session: Session, run: m.Run, include_suggestions: bool):
         if excerpt is not None:
             selection = excerpt_selection.get((author, excerpt.id))
             if selection is None:
-                key = f"{author}|{excerpt.id}|None|None"
-                selection = _selection(guid("selection", key), excerpt.text, excerpt.start, excerpt.end,
-                                       user_guid(author), memo.created_at)
-                excerpt_selection[(author, excerpt.id)] = selection
-                selections[excerpt.transcript_id].add(excerpt.start, excerpt.end, author, key, selection)
+                # not coded by its author: an annotation, as QualCoder writes and reads one (the
+                # note holds the position, the source refers to the note); a selection without
+                # codes would arrive there with an empty memo
+                etree.SubElement(note, q("PlainTextSelection"), guid=guid("annotation", str(memo.id)),
+                                 startPosition=str(excerpt.start), endPosition=str(excerpt.end))
+                note_refs.setdefault(guid("source", excerpt.transcript_id), []).append(note_guid)
+                continue
             note_refs.setdefault(selection.get("guid"), []).append(note_guid)
+        elif memo.excerpt_id is None and memo.transcript_id is None:
+            # a project memo: a note nothing refers to (ATLAS.ti, qualflow), and the project's
+            # Description, which QualCoder reads as its project memo
+            project_memos.append(f"{author}: {memo.text}")
         else:
             transcript_id = memo.transcript_id or excerpts[memo.excerpt_id].transcript_id
             note_refs.setdefault(guid("source", transcript_id), []).append(note_guid)
+            if memo.excerpt_id is None:  # QualCoder keeps a source's memo in its Description
+                source_memos.setdefault(transcript_id, []).append(f"{author}: {memo.text}")
 
     files: dict[str, bytes] = {}
     if transcripts:
@@ -247,6 +261,8 @@ def _build(session: Session, run: m.Run, include_suggestions: bool):
                 creationDateTime=xml_datetime(run.started_at),
             )
             about = f"{t.file} ({t.format}), language {t.language or 'unknown'}"
+            if t.id in source_memos:
+                about += "\n\nMemos:\n" + "\n".join(source_memos[t.id])
             etree.SubElement(source, q("Description")).text = xml_text(about)
             for selection in selections[t.id].sorted():
                 for note_guid in note_refs.get(selection.get("guid"), ()):
@@ -260,7 +276,9 @@ def _build(session: Session, run: m.Run, include_suggestions: bool):
     description = (f"Exported by qualflow {__version__} from run {run.id}"
                    + (f" (codebook {codebook.id})" if codebook else "")
                    + ". Selection positions count Unicode code points of the plain-text sources.")
-    etree.SubElement(root, q("Description")).text = description
+    if project_memos:
+        description += "\n\nProject memos:\n" + "\n".join(project_memos)
+    etree.SubElement(root, q("Description")).text = xml_text(description)
 
     report = dict(
         run_id=run.id, codebook_id=codebook.id if codebook else None, sources=len(transcripts),

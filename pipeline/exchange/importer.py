@@ -43,8 +43,13 @@ recorded for ``coder`` (created as a ``coder`` without a password if missing), e
 Neither ``coder`` nor a mapped account may be an admin or a validator: imported work is
 coding, and must not appear as a validator's judgement. The audit entry of the import
 records which file user's work went to which account (``authors``). Codings by the user
-``qualflow`` are qualflow's own open suggestions from an export, not anyone's judgement:
-they are skipped and counted.
+``qualflow`` that match a suggestion qualflow made (same excerpt, same code) are its own
+open suggestions from an export, not anyone's judgement: they are skipped and counted. One
+that matches none (a new span or a new code) is a person's work that a program recorded as
+``qualflow`` (QualCoder makes a file's first user its current coder): it is recorded for
+``coder`` and listed in ``machine_codings_as_human``. A note that holds a
+``PlainTextSelection`` and is referred to from its source (how QualCoder writes an
+annotation) becomes a memo on the excerpt at that position.
 
 **Decisions.** All codings of one person on one unit (excerpt, or span) make one decision
 with action ``code``, ``codes`` = that code set and ``source="qdpx"``. A unit whose
@@ -64,12 +69,22 @@ the transcript, a project note a memo on neither. A selection's own description 
 MAXQDA and QualCoder keep a coding comment) becomes a memo on its excerpt. Notes on codes
 have no place in the store and are reported. Identical memos are not added twice.
 
-**Cases** are read and reported (``ImportReport.cases``), not written: the manifest is
-where qualflow keeps interview metadata.
+**Cases** are read and reported (``ImportReport.cases``); they are written only for the
+transcripts an import creates (see below): otherwise the manifest is where qualflow keeps
+interview metadata.
+
+**Studies.** With ``study``, the import belongs to that study: codes and excerpts are
+matched against its latest completed run. A study the store does not know is created
+(origin ``qdpx``) with the project's codes as its codebook (hierarchy kept), and text
+sources that match no stored transcript become its transcripts (``newstudy``): speaker
+turns from ``Speaker: text`` lines, case variables as interview metadata, excerpts cut by
+the default segmenter; the codings then land on them like any other. Every matched or
+created transcript becomes part of the study.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import unicodedata
@@ -83,13 +98,16 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import InvalidInput, NotFound
 from pipeline.exchange.codings import current_codings
+from pipeline.exchange.newstudy import machine_path
 from pipeline.exchange.project import QdaProject, QdaSelection, QdaSource, read_project
 from pipeline.exchange.qdaxml import MACHINE_GUID, MACHINE_USER, guid
 from pipeline.exchange.qdc import code_guid, codebook_from_codes
-from pipeline.exchange.runs import resolve_run, run_codebook
+from pipeline.exchange.runs import resolve_run, run_codebook, stored_codebook
+from pipeline.store.studies import add_transcripts, ensure_study, latest_run
 from pipeline.store import models as m
 from pipeline.store.db import Store
 
+NO_TRANSCRIPT = "no stored transcript has this text"
 NEVER_IMPORTED_AS = ("admin", "validator")
 """Roles whose judgement an imported file must never speak for."""
 
@@ -123,6 +141,14 @@ class ImportReport:
     memos: int
     memos_unchanged: int
     notes_skipped: tuple[tuple[str, str], ...]
+    study: str | None = None
+    transcripts_created: tuple[str, ...] = ()
+    """Transcripts made from the project's sources (a new study)."""
+    positions_remapped: tuple[str, ...] = ()
+    machine_codings_as_human: tuple[str, ...] = ()
+    """Codings owned by "qualflow" that match no suggestion qualflow made (new span or code):
+    a person's work in a program that recorded it as qualflow; recorded for the coder."""
+    """Created transcripts whose text differs from the source's (pseudonymised names): positions carried over."""
     authors: dict[str, str] = field(default_factory=dict)
     """file user name -> the account their codings and notes were recorded for"""
     cases: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -131,7 +157,8 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         out = [
-            f"{self.path}: project {self.project!r} from {self.origin or 'unknown software'}",
+            f"{self.path}: project {self.project!r} from {self.origin or 'unknown software'}"
+            + (f", study {self.study!r}" if self.study else ""),
             f"users in the file: {', '.join(self.users) or 'none'}"
             + (f"; created {', '.join(self.users_created)}" if self.users_created else ""),
             "recorded for: " + (", ".join(f"{a} -> {b}" for a, b in self.authors.items()) or self.coder),
@@ -142,10 +169,18 @@ class ImportReport:
             f"sources: {len(self.sources_matched)} matched, {len(self.sources_unmatched)} not",
         ]
         out += [f"  not matched: {name}: {why}" for name, why in self.sources_unmatched]
+        if self.transcripts_created:
+            out.append(f"{len(self.transcripts_created)} transcripts created from the project's sources"
+                       + (f" ({len(self.positions_remapped)} with pseudonymised or changed text, positions "
+                          f"carried over)" if self.positions_remapped else ""))
         placed = ", ".join(f"{n} {kind}" for kind, n in self.placements.items() if n)
         out.append(f"{self.decisions} decisions written, {self.unchanged} unchanged"
                    + (f" (placed: {placed})" if placed else ""))
         out += [f"  not placed: {what}: {why}" for what, why in self.unplaced]
+        if self.machine_codings_as_human:
+            out.append(f"{len(self.machine_codings_as_human)} codings owned by 'qualflow' match no qualflow "
+                       f"suggestion (a new span or code): recorded as {self.coder}'s")
+            out += [f"  {what}" for what in self.machine_codings_as_human[:20]]
         if self.suggestions_skipped:
             out.append(f"{self.suggestions_skipped} qualflow suggestions skipped (not a coder's judgement)")
         if self.codings_dropped:
@@ -165,15 +200,19 @@ def import_qdpx(
     keep_users: bool = False,
     users: Mapping[str, str] | None = None,
     xsd_path: str | Path | None = None,
+    study: str | None = None,
 ) -> ImportReport:
     """Import the codings and notes of the REFI-QDA project at ``path``; see the module notes.
 
     ``run_id`` names the run whose codebook and excerpts the codings are matched against
     (``"latest"`` or ``None``: the newest completed run, if any). ``users`` maps user names
     of the file to accounts. ``xsd_path`` validates the project against the REFI-QDA schema
-    first.
+    first. ``study`` names the study the project belongs to (created if new; module notes).
     """
+    from pipeline.store.studies import check_study_name
+
     shown = Path(path).name
+    study = check_study_name(study) if study is not None else None
     coder = coder.strip()
     if not coder:
         raise InvalidInput(shown, "name the coder whose codings these are (--coder NAME)")
@@ -186,7 +225,8 @@ def import_qdpx(
         raise InvalidInput(shown, f"the file has no user {', '.join(map(repr, missing))}; its users are "
                                   f"{', '.join(repr(u.name) for u in project.users) or 'none'}")
     with store.transaction() as session:
-        return _Import(session, project, shown, coder, run_id, add_missing_codes, keep_users, users).execute()
+        return _Import(session, project, shown, coder, run_id, add_missing_codes, keep_users, users,
+                       study).execute()
 
 
 def normalise_source(raw: str) -> tuple[str, list[int] | None]:
@@ -231,8 +271,10 @@ class _Source:
 
 class _Import:
     def __init__(self, session: Session, project: QdaProject, shown: str, coder: str, run_id: str | None,
-                 add_missing_codes: bool, keep_users: bool, users: dict[str, str]) -> None:
+                 add_missing_codes: bool, keep_users: bool, users: dict[str, str], study: str | None = None) -> None:
         self.s, self.p, self.shown, self.coder = session, project, shown, coder
+        self.study = study
+        self.new_study = study is not None and session.get(m.Study, study) is None
         self.add_missing_codes, self.keep_users, self.mapped = add_missing_codes, keep_users, users
         self.run = self._run(run_id)
         self.users_by_guid = {u.guid: u for u in project.users}
@@ -243,6 +285,14 @@ class _Import:
             self._may_hold_imports(account, how)
 
     def _run(self, run_id: str | None) -> m.Run | None:
+        if self.new_study:
+            if run_id is not None:
+                raise InvalidInput("--run", f"study {self.study!r} is new: it has no runs yet")
+            return None
+        if self.study is not None:
+            if run_id is not None and run_id != "latest":
+                return resolve_run(self.s, run_id, self.study)
+            return latest_run(self.s, self.study)  # None: a study imported before, not yet run
         if run_id is not None and run_id != "latest":
             return resolve_run(self.s, run_id)
         try:
@@ -294,13 +344,18 @@ class _Import:
     def codes(self) -> tuple[dict[str, str | None], list[str], list[str], str | None]:
         """(code guid -> qualflow name, or None when dropped; unknown names; added names; codebook id)."""
         book = run_codebook(self.s, self.run) if self.run is not None else None
+        if book is None and self.study is not None:  # a study without runs: its own codebook
+            existing = self.s.get(m.Study, self.study)
+            book_id = existing.codebook_id if existing is not None and existing.codebook_id else None
+            book = stored_codebook(self.s, book_id or self._project_codebook())
         known = {c.name for c in book.codes} if book else set()
         by_guid = {code_guid(name): name for name in known}
         mapped: dict[str, str | None] = {}
         unknown: list[str] = []
         for code in self.p.codes:
             name = by_guid.get(code.guid) or (code.path if code.path in known else None) or (
-                code.name if code.name in known else None)
+                code.name if code.name in known else None) or (
+                machine_path(code.path) if machine_path(code.path) in known else None)
             if name is None:
                 unknown.append(code.path)
             mapped[code.guid] = name or code.path
@@ -330,9 +385,20 @@ class _Import:
         from pipeline.codebook import codebook_to_dict
 
         slug = re.sub(r"[^\w-]+", "_", self.p.name).strip("_")[:100] or "project"
-        book = codebook_from_codes(self.p.codes, name=slug, version=f"qdpx-{self.p.qde_sha256[:8]}",
+        codes = self.p.codes
+        if self.study is not None:  # a codebook qualflow runs with: machine names, the file's names as labels
+            # a codebook needs descriptions; the code's own name is what its coders went by
+            codes = [dataclasses.replace(c, path=machine_path(c.path), parent=c.parent and machine_path(c.parent),
+                                         description=c.description.strip() or c.name)
+                     for c in codes]
+        book = codebook_from_codes(codes, name=slug, version=f"qdpx-{self.p.qde_sha256[:8]}",
                                    sha256=self.p.qde_sha256, source=self.shown)
-        if self.s.get(m.CodebookRow, book.id) is None:
+        if self.study is not None:  # the study's codebook: every code of the project, hierarchy kept
+            from pipeline.store.repository import write_codebook
+
+            write_codebook(self.s, book, codebook_to_dict(book))
+            ensure_study(self.s, self.study, origin="qdpx", codebook_id=book.id)
+        elif self.s.get(m.CodebookRow, book.id) is None:
             self.s.add(m.CodebookRow(id=book.id, name=book.name, version=book.version, sha256=book.sha256,
                                      content=codebook_to_dict(book)))
             self.s.flush()
@@ -355,9 +421,40 @@ class _Import:
                     "(or it was edited in the other program); its positions would be wrong")
         candidates = [t for t in candidates if t.text == text]
         if not candidates:
-            return "no stored transcript has this text"
+            return NO_TRANSCRIPT
         transcript = next((t for t in candidates if t.id == exported_as), min(candidates, key=lambda t: t.id))
         return _Source(transcript.id, transcript.text, where, self.excerpts_of(transcript))
+
+    def suggested(self, matched: dict) -> set[tuple[str, str]]:
+        """(excerpt id, code) of every suggestion qualflow made on the matched transcripts."""
+        if not hasattr(self, "_suggested"):
+            ids = {src.transcript_id for src in matched.values()}
+            self._suggested = set(self.s.execute(
+                select(m.SuggestionRow.excerpt_id, m.SuggestionRow.code)
+                .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
+                .where(m.ExcerptRow.transcript_id.in_(ids)))) if ids else set()
+        return self._suggested
+
+    def create_transcripts(self, fresh, matched: dict, unmatched: list) -> tuple[list[str], list[str]]:
+        """Transcripts of a study made from sources no stored transcript has (``newstudy``)."""
+        if not fresh:
+            return [], []
+        from pipeline.exchange.newstudy import ingest_sources
+
+        taken = set(self.s.scalars(select(m.Transcript.id)))
+        made, not_made, _ = ingest_sources(self.s, [(src, text) for src, text, _ in fresh], self.p, taken)
+        unmatched.extend(not_made)
+        raw_map = {src.guid: where for src, _, where in fresh}
+        for t in made:
+            first = raw_map[t.source_guid]  # archive text -> normalised text
+            second = t.where  # normalised text -> the transcript's text
+            if first is None:
+                where = second
+            else:
+                where = first if second is None else [second[i] for i in first]
+            row = self.s.get(m.Transcript, t.transcript_id)
+            matched[t.source_guid] = _Source(t.transcript_id, t.text, where, self.excerpts_of(row))
+        return [t.transcript_id for t in made], [t.transcript_id for t in made if t.remapped]
 
     def excerpts_of(self, transcript: m.Transcript) -> list[m.ExcerptRow]:
         query = select(m.ExcerptRow).where(m.ExcerptRow.transcript_id == transcript.id)
@@ -392,6 +489,7 @@ class _Import:
     # -- the whole import
     def execute(self) -> ImportReport:
         p = self.p
+        self.notes_by_guid = {n.guid: n for n in p.notes}
         transcripts = list(self.s.scalars(select(m.Transcript.id)))
         self.guid_to_transcript = {guid("source", tid): tid for tid in transcripts}
         code_names, unknown, added, codebook_id = self.codes()
@@ -399,12 +497,20 @@ class _Import:
 
         matched: dict[str, _Source] = {}
         unmatched: list[tuple[str, str]] = []
+        fresh: list[tuple[QdaSource, str, list[int] | None]] = []
         for source in p.sources:
             found = self.match(source)
             if isinstance(found, str):
-                unmatched.append((source.name, found))
+                if self.study is not None and found == NO_TRANSCRIPT:
+                    fresh.append((source, *normalise_source(source.text)))
+                else:
+                    unmatched.append((source.name, found))
             else:
                 matched[source.guid] = found
+        created, remapped = self.create_transcripts(fresh, matched, unmatched)
+        if self.study is not None:
+            ensure_study(self.s, self.study, origin="qdpx" if self.new_study else "run")
+            add_transcripts(self.s, self.study, {src.transcript_id for src in matched.values()})
 
         units: dict[tuple[int, str, int | None, int | None], set[str]] = {}
         placements: Counter[str] = Counter({"excerpt": 0, "overlap": 0, "nearest": 0})
@@ -412,6 +518,7 @@ class _Import:
         memo_targets: list[tuple[str | None, m.User | None, str | None, str | None, str]] = []
         # (note guid or None, author, excerpt id, transcript id, text of a selection description)
         skipped_machine = dropped = 0
+        machine_as_human: list[str] = []
         notes_skipped: list[tuple[str, str]] = []  # (note guid, why)
         for source in p.sources:
             here = matched.get(source.guid)
@@ -431,10 +538,18 @@ class _Import:
                 counted = False
                 for coding in selection.codings:
                     person = self.author(coding.user or selection.user)
-                    if person is None:
-                        skipped_machine += 1
-                        continue
                     name = code_names.get(coding.code)
+                    if person is None:
+                        exported = selection.description.startswith(f"qualflow suggests {name} (")
+                        if exported or (how == "excerpt" and (excerpt.id, name) in self.suggested(matched)):
+                            skipped_machine += 1
+                            continue
+                        # QualCoder records its current coder's work as the file's first user,
+                        # which used to be "qualflow": a span or code qualflow never suggested
+                        # is a person's coding
+                        person = self.person(self.coder, "coder")
+                        machine_as_human.append(f"{source.name} {selection.start}-{selection.end}: "
+                                                f"{name or coding.code}")
                     if name is None:
                         dropped += 1
                         continue
@@ -453,8 +568,12 @@ class _Import:
             for ref in source.note_refs:
                 if here is None:
                     notes_skipped.append((ref, f"its source {source.name!r} was not matched"))
-                else:
-                    memo_targets.append((ref, None, None, here.transcript_id, ""))
+                    continue
+                span = self.notes_by_guid[ref].span
+                placed = None
+                if span is not None and span[1] <= len(source.text or ""):  # an annotation: onto its excerpt
+                    placed = self.place(QdaSelection("", span[0], span[1], None, "", (), (), ""), here)
+                memo_targets.append((ref, None, placed[0].id if placed else None, here.transcript_id, ""))
         referenced = {t[0] for t in memo_targets} | {ref for ref, _ in notes_skipped}
         for ref in p.code_note_refs:
             notes_skipped.append((ref, "notes on codes have no place in the store"))
@@ -466,6 +585,8 @@ class _Import:
         written, unchanged = self.write_decisions(units)
         memos, memos_unchanged = self.write_memos(memo_targets, notes_skipped)
         run_id = self.run.id if self.run is not None else None
+        self.report_extra = dict(study=self.study, transcripts_created=tuple(created),
+                                 positions_remapped=tuple(remapped), machine_codings_as_human=tuple(machine_as_human))
 
         cases = {c.name: dict(c.variables) for c in p.cases}
         case_transcripts = {c.name: tuple(matched[g].transcript_id for g in c.sources if g in matched) for c in p.cases}
@@ -485,13 +606,15 @@ class _Import:
             memos_unchanged=memos_unchanged,
             notes_skipped=tuple((f"note {self._note_name(ref)}", why) for ref, why in notes_skipped),
             authors=dict(sorted(self.authors.items())), cases=cases,
-            case_transcripts=case_transcripts,
+            case_transcripts=case_transcripts, **self.report_extra,
         )
         self.s.add(m.AuditEntry(user_id=coder.id, action="import_qdpx", object_type="qdpx", object_id=self.shown[:200],
+                                study=self.study or (self.run.study if self.run is not None else None),
                                 details={"project": p.name, "origin": p.origin, "decisions": written,
                                          "unchanged": unchanged, "memos": memos, "codes_added": list(added),
                                          "unknown_codes": list(unknown), "run_id": run_id,
                                          "sources_matched": len(matched), "sources_unmatched": len(unmatched),
+                                         "study": self.study, "transcripts_created": list(created),
                                          "authors": dict(sorted(self.authors.items()))}))
         return report
 

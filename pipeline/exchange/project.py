@@ -80,6 +80,9 @@ class QdaNote:
     name: str
     user: str | None
     text: str
+    span: tuple[int, int] | None = None
+    """Where in the source that refers to it the note is about: QualCoder writes an annotation
+    as a note holding a ``PlainTextSelection`` (its position) and a ``NoteRef`` on the source."""
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,17 @@ class _Reader:
             else:
                 description = note.find(q("Description"))
                 text = description.text or "" if description is not None else ""
-            notes.append(QdaNote(key, (note.get("name") or "").strip(), self.user_of(note), text))
+            span = None
+            marked = note.find(q("PlainTextSelection"))
+            if marked is not None:
+                try:
+                    start, end = int(marked.get("startPosition", "")), int(marked.get("endPosition", ""))
+                except ValueError:
+                    raise self.fail(marked, "startPosition and endPosition must be whole numbers") from None
+                if not 0 <= start <= end:
+                    raise self.fail(marked, f"positions {start}-{end} are not a span")
+                span = (start, end)
+            notes.append(QdaNote(key, (note.get("name") or "").strip(), self.user_of(note), text, span))
         note_guids = {n.guid for n in notes}
 
         def note_refs(owner: etree._Element) -> tuple[str, ...]:

@@ -48,6 +48,9 @@ def user_guid(username: str) -> str:
 
 
 MACHINE_GUID = guid("machine", MACHINE_USER)
+REVIEWER_USER = "reviewer"
+"""Written first among a project's users: QualCoder makes the first user its current coder,
+so a person's codings there are saved as this neutral user, never as ``qualflow``."""
 
 
 def same_guid(value: str) -> str:
@@ -93,7 +96,14 @@ def parse(data: bytes, path: str | Path, member: str) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or (exc.position[0] if exc.position else None)
         where = f"{member}, line {line}" if line else member
-        raise InvalidInput(path, f"not well-formed XML: {exc.msg}", where=where) from None
+        why = f"not well-formed XML: {exc.msg}"
+        if "EntityRef" in exc.msg or "entity" in exc.msg.lower():
+            why += (". An unescaped '&' is a known bug of QualCoder (up to 4.0 beta), which writes annotation "
+                    "and memo text into the file without escaping it. To repair: unzip the .qdpx, open "
+                    f"{member} in a text editor, replace each '&' that does not begin an entity (&amp; &lt; "
+                    "&gt; &quot; &apos; &#...;) with '&amp;' (or remove the '&' from the annotations in "
+                    "QualCoder and export again), zip the folder again and import that")
+        raise InvalidInput(path, why, where=where) from None
 
 
 def validate_project(xml_bytes: bytes, xsd_path: str | Path, *, path: str | Path = "project.qde") -> None:

@@ -5,24 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.errors import NotFound
 from pipeline.records import Code, Codebook
 from pipeline.store import models as m
-
-
-def resolve_run(session: Session, run: str) -> m.Run:
-    """The run called ``run``, or the newest completed one for ``"latest"``."""
-    if run == "latest":
-        found = session.scalars(
-            select(m.Run).where(m.Run.status == "completed").order_by(m.Run.started_at.desc()).limit(1)
-        ).first()
-        if found is None:
-            raise NotFound("no completed run in the store yet (run `qualflow run CORPUS` first)")
-        return found
-    found = session.get(m.Run, run)
-    if found is None:
-        raise NotFound(f"no run {run!r} in the store (`latest` names the newest completed run)")
-    return found
+from pipeline.store.studies import resolve_run  # noqa: F401  (export and import name runs through it)
 
 
 def run_codebook(session: Session, run: m.Run) -> Codebook | None:

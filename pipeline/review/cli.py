@@ -14,10 +14,17 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_(
-        corpus: Path = typer.Argument(..., help="Corpus folder with the transcripts the gold codes are about."),
-        gold: Path = typer.Option(..., "--gold", help="Human codes: CSV (document,tag,content), Taguette "
-                                                      ".sqlite3, or REFI-QDA .qdpx."),
-        codebook: Path = typer.Option(..., "--codebook", help="Codebook YAML or tag CSV."),
+        corpus: Optional[Path] = typer.Argument(None, help="Corpus folder with the transcripts the gold codes are "
+                                                           "about (or --study)."),
+        gold: Optional[Path] = typer.Option(None, "--gold", help="Human codes: CSV (document,tag,content), Taguette "
+                                                                 ".sqlite3, or REFI-QDA .qdpx."),
+        codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook YAML or tag CSV (default with "
+                                                                         "--study: the study's)."),
+        study: Optional[str] = typer.Option(None, "--study", help="Evaluate on a stored study's transcripts "
+                                                                  "(e.g. one imported from a .qdpx)."),
+        gold_coder: Optional[str] = typer.Option(None, "--gold-coder", help="With --study: this coder's decisions "
+                                                                            "in the store are the gold (e.g. the "
+                                                                            "--coder of an import)."),
         learn_from: Optional[Path] = typer.Option(None, "--learn-from", help="Learn from these human codes first; "
                                                                              "their documents are not evaluated."),
         out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: outputs/eval-<timestamp>)."),
@@ -56,6 +63,19 @@ def register(app: typer.Typer) -> None:
 
         if unknown_codes not in ("error", "warn"):
             raise InvalidInput("--unknown-codes", f"use error or warn, not {unknown_codes!r}")
+        if study:
+            from pipeline.store.study_corpus import materialise_study
+
+            corpus, stored_book = materialise_study(study, config=config)
+            codebook = codebook or stored_book
+            if gold_coder:
+                from pipeline.review.gold import decisions_gold
+                from pipeline.store.db import Store
+
+                gold = decisions_gold(Store(), gold_coder)
+        if corpus is None or gold is None or codebook is None:
+            raise InvalidInput("qualflow eval", "name CORPUS, --gold and --codebook, or --study NAME with "
+                                                "--gold or --gold-coder")
         console = Console()
         with console.status("evaluating ..."):
             report = evaluate(corpus, gold, codebook, learn_from=learn_from, level=level, mapper=mapper,
@@ -70,20 +90,16 @@ def register(app: typer.Typer) -> None:
     @app.command("learn")
     def learn(
         run: str = typer.Argument("latest", help="A run id, or `latest` for the newest completed run."),
+        study: Optional[str] = typer.Option(None, "--study", help="With `latest`: that study's newest run."),
     ) -> None:
         """Re-score a run's open suggestions with a model trained on every coder decision so far."""
-        from pipeline.errors import NotFound
         from pipeline.mapping.resuggest import resuggest
         from pipeline.store.db import Store
-        from pipeline.store.repository import Repository
+        from pipeline.store.studies import resolve_run
 
         store = Store()
-        run_id = run
-        if run == "latest":
-            found = Repository(store).latest_run()
-            if found is None:
-                raise NotFound("no completed run in the store")
-            run_id = found.id
+        with store.session() as session:
+            run_id = resolve_run(session, run, study).id
         notes: list[str] = []
         changed = resuggest(store, run_id, notes=notes)
         typer.echo(f"run {run_id}: {changed} open suggestion(s) re-scored")

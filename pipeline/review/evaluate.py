@@ -641,7 +641,8 @@ def evaluate(
     if not ingested.transcripts:
         raise InvalidInput(corpus, "no transcript could be read from the corpus folder")
     warnings = [f"quarantined {q.file}: {q.reason}" for q in ingested.quarantined]
-    gold_data = prepare_gold(load_gold(gold, ingested.transcripts), book, on_unknown=on_unknown)
+    loaded = gold if isinstance(gold, Gold) else load_gold(gold, ingested.transcripts)  # a Gold: from decisions
+    gold_data = prepare_gold(loaded, book, on_unknown=on_unknown)
     if simulate_review is not None:  # one embedder and one vector cache for both
         run_config, embedder, cache = _defaults(run_config, embedder, cache)
     train_gold = None

@@ -40,11 +40,37 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict: JSON, list: JSON}
 
 
+class Study(Base):
+    """A body of interviews coded together (one project): its runs, transcripts and codebook.
+
+    Runs name their study; ``study_transcripts`` says which transcripts belong to it (a
+    transcript can belong to several). ``codebook_id`` is the study's own codebook when it
+    came from an imported project; a run's codebook wins once the study has runs."""
+
+    __tablename__ = "studies"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    codebook_id: Mapped[str | None] = mapped_column(String(200), ForeignKey("codebooks.id"), nullable=True)
+    origin: Mapped[str] = mapped_column(String(20), default="run")  # run|qdpx
+
+
+class StudyTranscript(Base):
+    __tablename__ = "study_transcripts"
+
+    study: Mapped[str] = mapped_column(String(120), ForeignKey("studies.name", ondelete="CASCADE"),
+                                       primary_key=True)
+    transcript_id: Mapped[str] = mapped_column(String(120), ForeignKey("transcripts.id"), primary_key=True)
+
+
 class Run(Base):
     __tablename__ = "runs"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     corpus: Mapped[str] = mapped_column(Text)
+    # no foreign key to studies: adding one makes SQLite rebuild ``runs``, and dropping the old
+    # table would cascade into run_excerpts, topics and suggestions; ``ensure_study`` keeps it valid
+    study: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running|completed|failed
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -295,6 +321,7 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     user_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"), nullable=True)
     action: Mapped[str] = mapped_column(String(40))
+    study: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)  # None: store-wide
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str] = mapped_column(String(200))
     details: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -15,6 +15,7 @@ from pipeline.records import Codebook, Excerpt, ExcerptCoding, Quarantined, Topi
 from pipeline.store import models as m
 from pipeline.store.models import utcnow
 from pipeline.store.db import Store
+from pipeline.store.studies import latest_run, resolve_run, studies  # noqa: F401  (the store's one answer)
 
 _CHUNK = 500  # rows per IN (...) query: well under SQLite's variable limit
 
@@ -62,6 +63,59 @@ def insert_ignoring_duplicates(session: Session, model, rows: Sequence[dict]) ->
     return inserted
 
 
+def write_codebook(s: Session, codebook: Codebook, content: dict) -> None:
+    """Store a codebook and its codes unless it is there (inside the caller's transaction)."""
+    # Not "read, then add if missing": two runs starting at once both found it missing and
+    # the second failed on the primary key. The insert that loses the race adds nothing.
+    row = dict(id=codebook.id, name=codebook.name, version=codebook.version, sha256=codebook.sha256,
+               content=content, created_at=utcnow())
+    if not insert_ignoring_duplicates(s, m.CodebookRow, [row]):
+        return
+    s.add_all(
+        m.CodeRow(codebook_id=codebook.id, name=c.name, label=c.label, description=c.description,
+                  parent=c.parent, colour=c.colour)
+        for c in codebook.codes
+    )
+
+
+def write_transcripts(s: Session, transcripts: Sequence[Transcript]) -> None:
+    """Insert new transcripts, replace changed ones (their turns too), leave unchanged ones
+    (inside the caller's transaction)."""
+    for t in transcripts:
+        row = s.get(m.Transcript, t.id)
+        if row is not None and row.text_sha256 == t.text_sha256 and row.source_sha256 == t.source_sha256:
+            continue
+        values = dict(
+            file=t.meta.file, format=t.format, encoding=t.encoding, source_sha256=t.source_sha256,
+            text_sha256=t.text_sha256, text=t.text, language=t.language, city=t.meta.city,
+            country=t.meta.country, role=t.meta.role, date=t.meta.date,
+            variables={**t.meta.extra, **({"language": t.meta.language} if t.meta.language else {})},
+            updated_at=utcnow(),
+        )
+        if row is None:  # another run may be inserting it at this moment: ignore, don't fail
+            insert_ignoring_duplicates(s, m.Transcript, [{"id": t.id, **values}])
+        else:
+            for k, v in values.items():
+                setattr(row, k, v)
+            s.execute(delete(m.TurnRow).where(m.TurnRow.transcript_id == t.id))
+            s.flush()
+        insert_ignoring_duplicates(s, m.TurnRow, [
+            dict(transcript_id=t.id, idx=u.index, speaker=u.speaker, role=u.role, start=u.start, end=u.end,
+                 lang=u.lang, time_start=u.time_start, time_end=u.time_end)
+            for u in t.turns
+        ])
+
+
+def write_excerpts(s: Session, excerpts: Sequence[Excerpt]) -> int:
+    """Insert excerpts not yet stored (inside the caller's transaction); how many were new."""
+    from pipeline.embed.cache import text_hash
+
+    rows = [dict(id=e.id, transcript_id=e.transcript_id, start=e.start, end=e.end, text=e.text,
+                 text_sha256=text_hash(e.text), turn_index=e.turn_index, speaker=e.speaker, language=e.language,
+                 question=e.question, guide_section=e.guide_section) for e in excerpts]
+    return insert_ignoring_duplicates(s, m.ExcerptRow, rows)
+
+
 class Repository:
     """The pipeline's view of the store; also the embedding cache (``VectorCache``)."""
 
@@ -81,9 +135,14 @@ class Repository:
             )
 
     # -- runs -----------------------------------------------------------------------------------
-    def create_run(self, run_id: str, corpus: str, config: dict) -> None:
+    def create_run(self, run_id: str, corpus: str, config: dict, study: str | None = None) -> None:
+        """Start a run in ``study`` (default: the corpus folder's name), creating the study if new."""
+        from pipeline.store.studies import ensure_study, study_name_of
+
         with self.store.transaction() as s:
-            s.add(m.Run(id=run_id, corpus=corpus, config=config, status="running",
+            name = study or study_name_of(corpus)
+            ensure_study(s, name)
+            s.add(m.Run(id=run_id, corpus=corpus, config=config, status="running", study=name,
                         summary={"pid": os.getpid(), "host": socket.gethostname()}))
 
     def abandon_dead_runs(self) -> list[str]:
@@ -115,6 +174,11 @@ class Repository:
                 run.codebook_id = codebook_id
             if embedder_id:
                 run.embedder_id = embedder_id
+            if status == "completed":
+                from pipeline.store.studies import add_run_transcripts
+
+                s.flush()
+                add_run_transcripts(s, run_id)
 
     def fail_run(self, run_id: str, error: str, status: str = "failed") -> None:
         """Mark a run failed and drop whatever it concluded, in one transaction."""
@@ -127,64 +191,25 @@ class Repository:
                 run.finished_at = datetime.now(timezone.utc)
                 run.summary = {"error": error}
 
-    def latest_run(self, status: str = "completed") -> m.Run | None:
+    def latest_run(self, status: str = "completed", study: str | None = None) -> m.Run | None:
         with self.store.session() as s:
-            return s.scalars(
-                select(m.Run).where(m.Run.status == status).order_by(m.Run.started_at.desc()).limit(1)
-            ).first()
+            return latest_run(s, study, status)
 
     # -- codebook -------------------------------------------------------------------------------
     def save_codebook(self, codebook: Codebook, content: dict) -> None:
         with self.store.transaction() as s:
-            # Not "read, then add if missing": two runs starting at once both found it missing and
-            # the second failed on the primary key. The insert that loses the race adds nothing.
-            row = dict(id=codebook.id, name=codebook.name, version=codebook.version, sha256=codebook.sha256,
-                       content=content, created_at=utcnow())
-            if not insert_ignoring_duplicates(s, m.CodebookRow, [row]):
-                return
-            s.add_all(
-                m.CodeRow(codebook_id=codebook.id, name=c.name, label=c.label, description=c.description,
-                          parent=c.parent, colour=c.colour)
-                for c in codebook.codes
-            )
+            write_codebook(s, codebook, content)
 
     # -- transcripts and excerpts ------------------------------------------------------------
     def save_transcripts(self, transcripts: Sequence[Transcript]) -> None:
         """Insert new transcripts, replace changed ones (their turns too), leave unchanged ones."""
         with self.store.transaction() as s:
-            for t in transcripts:
-                row = s.get(m.Transcript, t.id)
-                if row is not None and row.text_sha256 == t.text_sha256 and row.source_sha256 == t.source_sha256:
-                    continue
-                values = dict(
-                    file=t.meta.file, format=t.format, encoding=t.encoding, source_sha256=t.source_sha256,
-                    text_sha256=t.text_sha256, text=t.text, language=t.language, city=t.meta.city,
-                    country=t.meta.country, role=t.meta.role, date=t.meta.date,
-                    variables={**t.meta.extra, **({"language": t.meta.language} if t.meta.language else {})},
-                    updated_at=utcnow(),
-                )
-                if row is None:  # another run may be inserting it at this moment: ignore, don't fail
-                    insert_ignoring_duplicates(s, m.Transcript, [{"id": t.id, **values}])
-                else:
-                    for k, v in values.items():
-                        setattr(row, k, v)
-                    s.execute(delete(m.TurnRow).where(m.TurnRow.transcript_id == t.id))
-                    s.flush()
-                insert_ignoring_duplicates(s, m.TurnRow, [
-                    dict(transcript_id=t.id, idx=u.index, speaker=u.speaker, role=u.role, start=u.start, end=u.end,
-                         lang=u.lang, time_start=u.time_start, time_end=u.time_end)
-                    for u in t.turns
-                ])
+            write_transcripts(s, transcripts)
 
     def save_excerpts(self, excerpts: Sequence[Excerpt]) -> int:
         """Insert excerpts not yet stored (ids are content-derived, so existing ones are identical)."""
-        from pipeline.embed.cache import text_hash
-
-        rows = [dict(id=e.id, transcript_id=e.transcript_id, start=e.start, end=e.end, text=e.text,
-                     text_sha256=text_hash(e.text), turn_index=e.turn_index, speaker=e.speaker, language=e.language,
-                     question=e.question, guide_section=e.guide_section) for e in excerpts]
         with self.store.transaction() as s:
-            return insert_ignoring_duplicates(s, m.ExcerptRow, rows)
+            return write_excerpts(s, excerpts)
 
     # -- embedding cache (VectorCache) ---------------------------------------------------------
     def get_vectors(self, embedder_id: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:

@@ -197,3 +197,24 @@ def test_validator_signs_off_the_comparison_across_cities(live_app, pages, store
         [row] = s.scalars(select(m.SignOff)).all()
     assert row.city == "*" and row.content["narrative"] == "Funding calls are a common trend."
     assert not pages.errors, pages.errors
+
+
+def test_validator_switches_studies(live_app, pages, store):
+    world.seed_other_study(store, started_later=False)  # the store's newest run stays the first study's
+    page = pages()
+    _sign_in(page, live_app, "vera")
+    page.wait_for_url(re.compile(r"/cities$"))
+    assert page.locator("main >> text=Bologna").count() == 1 and page.locator("main >> text=Budapest").count() == 0
+    page.select_option('.study-switch select[name="study"]', "budapest")
+    page.click(".study-switch button[type=submit]")
+    page.wait_for_url(re.compile(r"/cities$"))
+    assert page.locator("main >> text=Bologna").count() == 0
+    page.click("main >> text=Budapest")
+    page.wait_for_selector("#signoff-state[data-state=draft]")
+    assert "Budapest" in page.text_content("h1")
+    page.goto(live_app + "/studies")
+    page.click("tr:has-text('test') >> a.open-study")
+    page.wait_for_url(re.compile(r"/cities$"))
+    assert page.locator("main >> text=Bologna").count() == 1
+    assert page.input_value('.study-switch select[name="study"]') == "test"
+    assert not pages.errors, pages.errors

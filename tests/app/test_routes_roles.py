@@ -20,6 +20,7 @@ GETS = [
     ("GET", "/login", "/login", {None: 200, "admin": 303, "coder": 303, "validator": 303}),
     ("GET", "/healthz", "/healthz", {None: 200, "admin": 200, "coder": 200, "validator": 200}),
     ("GET", "/account", "/account", {"admin": 200, "coder": 200, "validator": 200}),
+    ("GET", "/studies", "/studies", {"admin": 200, "coder": 200, "validator": 200}),
     ("GET", "/queue", "/queue", {"admin": 403, "coder": 200, "validator": 403}),
     ("GET", "/transcripts/{transcript_id}", "/transcripts/BO-01", {"admin": 200, "coder": 200, "validator": 200}),
     ("GET", "/themes", "/themes", {"admin": 200, "coder": 200, "validator": 403}),

@@ -111,6 +111,12 @@ def suggestion_ids(store: Store) -> dict[tuple[int, str], int]:
             select(m.SuggestionRow.id, m.SuggestionRow.excerpt_id, m.SuggestionRow.code))}
 
 
+def suggestion_ids_of(store: Store, run_id: str) -> list[int]:
+    with store.session() as s:
+        return list(s.scalars(select(m.SuggestionRow.id).where(m.SuggestionRow.run_id == run_id)
+                              .order_by(m.SuggestionRow.id)))
+
+
 def version_of(store: Store, suggestion_id: int) -> int:
     with store.session() as s:
         return s.get(m.SuggestionRow, suggestion_id).version
@@ -149,3 +155,35 @@ class Signed:
 
     def get(self, url: str, **kw):
         return self.client.get(url, follow_redirects=False, **kw)
+
+
+# -- a second study in the same store (tests/app/test_studies.py, the browser test) --------------
+
+OTHER_STUDY, OTHER_RUN = "budapest", "r-bp-2026-01"
+OTHER_TRANSCRIPTS = [
+    make_transcript("BP-01", [
+        ("Kérdező", "interviewer", "Milyen nehézségeik voltak a pályázatokkal?"),
+        ("Szülő", "respondent", "A pályázatok elszámolása túl bonyolult egy kis egyesületnek. "
+                                "Nincs pénzünk könyvelőre."),
+    ], city="Budapest", role="parent", lang="hu"),
+]
+
+
+def seed_other_study(store: Store, *, started_later: bool = True) -> list[str]:
+    """A completed run of study ``budapest`` (one Budapest interview); its excerpt ids."""
+    from datetime import datetime, timedelta, timezone
+
+    repo = Repository(store)
+    repo.save_transcripts(OTHER_TRANSCRIPTS)
+    found = [e for t in OTHER_TRANSCRIPTS for e in segment_transcript(t)]
+    repo.save_excerpts(found)
+    repo.create_run(OTHER_RUN, f"corpora/{OTHER_STUDY}", {})
+    codings = [ExcerptCoding(e.id, (CategoryScore("funding_calls", 0.8),),
+                             (Suggestion(e.id, "funding_calls", 0.8, "close to funding_calls examples", 1),))
+               for e in found]
+    repo.save_run_results(OTHER_RUN, codings=codings, assignments=[], topics=[], quarantined=[])
+    repo.finish_run(OTHER_RUN, status="completed", output_dir=None, summary={}, codebook_id=codebook().id)
+    with store.transaction() as s:  # started after (or before) the first study's run
+        s.get(m.Run, OTHER_RUN).started_at = datetime.now(timezone.utc) + timedelta(
+            minutes=5 if started_later else -5)
+    return [e.id for e in found]

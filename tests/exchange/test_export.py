@@ -88,7 +88,8 @@ def test_users_are_the_people_who_decided_or_wrote_plus_qualflow_with_stable_gui
     _, path = sqlite_export
     root, _ = read(path)
     found = users(root)
-    assert sorted(found.values()) == ["alice", "bob", "qualflow", "vera"]  # "idle" did nothing
+    # a neutral user first (QualCoder's current coder is the first user), qualflow last
+    assert list(found.values()) == ["reviewer", "alice", "bob", "vera", "qualflow"]  # "idle" did nothing
     expected = str(uuid.uuid5(QUALFLOW_NAMESPACE, "user:alice")).upper()
     assert found[expected] == "alice"
     assert root.get("creatingUserGUID") in found and found[root.get("creatingUserGUID")] == "qualflow"
@@ -138,15 +139,21 @@ def test_memos_are_notes_on_their_selection_or_source(sqlite_export):
     bo0, en0 = study.excerpt("BO-01", 0), study.excerpt("EN-01", 0)
     alice = [s for s in sels if s["user"] == "alice" and s["start"] == bo0.start and s["source"] == "BO-01"][0]
     assert alice["notes"] == ["Rendicontazione again — see <script>x</script> & 🙂"]
-    vera = [s for s in sels if s["user"] == "vera"]  # no codes of her own: a selection just for the note
-    assert [(s["start"], s["end"], s["codes"], s["notes"]) for s in vera] == [
-        (en0.start, en0.end, set(), ["Check whether this is about age, not technology.\nSecond line."])]
-    greek = root.find("q:Sources/q:TextSource[@name='TH-01']", NS)
+    assert [s for s in sels if s["user"] == "vera"] == []  # no codes of her own: no empty selection
     notes = {n.get("guid"): n for n in root.iterfind("q:Notes/q:Note", NS)}
+    # ... but an annotation as QualCoder writes it: the note holds the position, the source refers to it
+    english = root.find("q:Sources/q:TextSource[@name='EN-01']", NS)
+    [annotation] = [notes[r.get("targetGUID")] for r in english.iterfind("q:NoteRef", NS)]
+    assert annotation.findtext("q:PlainTextContent", namespaces=NS).startswith("Check whether this is about age")
+    marked = annotation.find("q:PlainTextSelection", NS)
+    assert (int(marked.get("startPosition")), int(marked.get("endPosition"))) == (en0.start, en0.end)
+    greek = root.find("q:Sources/q:TextSource[@name='TH-01']", NS)
     refs = [notes[r.get("targetGUID")] for r in greek.iterfind("q:NoteRef", NS)]
     assert [n.findtext("q:PlainTextContent", namespaces=NS) for n in refs] == [
         "Interview held in a café; noisy recording."]
     assert users(root)[refs[0].get("creatingUser")] == "bob"
+    # QualCoder reads a source's memo from its Description
+    assert "bob: Interview held in a café; noisy recording." in greek.findtext("q:Description", namespaces=NS)
 
 
 def test_every_interview_is_a_case_with_its_variables(sqlite_export):

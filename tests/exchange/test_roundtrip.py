@@ -81,7 +81,7 @@ def test_round_trip_keeps_codes_positions_memos_users_and_cases(study, store_url
     assert {people[n].role for n in ("alice", "bob", "vera")} == {"external"}
     assert people["carol"].role == "coder" and people["carol"].password_hash is None
     assert all(p.password_hash is None for p in people.values())
-    assert report.users == ("qualflow", "alice", "bob", "vera")
+    assert report.users == ("reviewer", "alice", "bob", "vera", "qualflow")
     assert report.unknown_codes == ("housing",) and report.codes_added == ("housing",)
     assert report.suggestions_skipped == exported.suggestions == 5
     assert report.cases == expected_cases(study.store)
