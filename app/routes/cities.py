@@ -90,7 +90,7 @@ def city_page(request: Request, city: str, user: CurrentUser = Depends(require(c
 @router.get("/comparison")
 def comparison_page(request: Request, user: CurrentUser = Depends(require(can_read_summaries)), run: str = ""):
     with store_of(request).session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run)
         state = summaries.city_state(s, the_run, study.ACROSS_CITY)
         history = summaries.signoffs_of(s, the_run.id, study.ACROSS_CITY)
     return render(request, "comparison.html", run=the_run, state=state, content=state.content, history=history,
@@ -104,7 +104,7 @@ def comparison_narrative(request: Request, user: CurrentUser = Depends(require(c
                          run: str = Form(""), text: str = Form("")):
     store = store_of(request)
     with store.session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run, write=True)
     summaries.save_narrative(store, user, the_run, study.ACROSS_CITY, text)
     return done(request, {"ok": True}, f"/comparison?run={quote(the_run.id)}")
 
@@ -114,7 +114,7 @@ def comparison_signoff(request: Request, user: CurrentUser = Depends(require(can
                        run: str = Form(""), comment: str = Form(""), content_sha256: str = Form("")):
     store = store_of(request)
     with store.session() as s:
-        the_run = resolve_run(s, run or None)
+        the_run = run_for(request, s, run, write=True)
     row = summaries.sign_off(store, user, the_run, study.ACROSS_CITY, comment, content_sha256)
     return done(request, {"ok": True, "signoff": row.id, "sha256": row.content_sha256},
                 f"/comparison?run={quote(the_run.id)}")
