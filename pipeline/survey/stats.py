@@ -16,9 +16,11 @@ answers are left out):
 
 from __future__ import annotations
 
+import csv
 import math
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from statistics import mean as _mean, stdev
 
 from pipeline.survey.reader import Survey
@@ -127,3 +129,13 @@ def summary_rows(summaries: list[ClosedItemSummary]) -> list[dict[str, str]]:
         "agree_low": number(s.agree_low), "agree_high": number(s.agree_high),
         "shares": ";".join(f"{k}={v:.4f}" for k, v in s.shares.items()), "links": ";".join(s.links),
     } for s in summaries]
+
+
+def write_summary_csv(path: Path, summaries: list[ClosedItemSummary]) -> None:
+    """``survey_summary.csv``; item texts come from the user's survey.yaml, so cells are made formula-safe."""
+    from pipeline.spreadsheet import safe_cell
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS)
+        writer.writeheader()
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in summary_rows(summaries))
