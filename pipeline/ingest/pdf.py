@@ -51,6 +51,8 @@ def pdf_paragraphs(path: Path) -> list[tuple[int, str]]:
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfminer.psexceptions import PSException
 
+    if path.stat().st_size == 0:
+        raise InvalidInput(path, "empty file")
     with path.open("rb") as f:
         if not f.read(1024).lstrip().startswith(b"%PDF"):
             raise InvalidInput(path, "not a PDF (no %PDF header)")
