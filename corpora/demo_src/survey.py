@@ -11,7 +11,7 @@ the respondents who answered the item; a few left an item blank):
 - women 303/384 = 78.9%.
 
 Which respondent gets which answer is drawn with a fixed seed, so the export is the same
-on every build. About one respondent in five answers an open question, in their city's
+on every build. About one respondent in seven answers an open question, in their city's
 language, with one or two sentences from the banks below.
 """
 
@@ -31,7 +31,7 @@ PLATFORM = {"Bologna": (30, 117), "Kortrijk": (50, 107), "Thessaloniki": (22, 83
 CALENDAR = {"Bologna": (9, 110), "Kortrijk": (44, 93), "Thessaloniki": (6, 80), "Budapest": (19, 68)}
 MEAN_SUMS = {"easy_to_learn": 1675, "keen_to_try": 1525, "interested": 1490}
 GENDER = (("woman", 303), ("man", 80), ("other", 1))  # and one blank
-OPEN_SHARE = {"trust_open": 0.18, "tech_open": 0.10}
+OPEN_SHARE = {"trust_open": 0.09, "tech_open": 0.05}
 
 TRUST_SENTENCES = {
     "it": ["Affiderei mio figlio solo a genitori che conosco da tempo.",
