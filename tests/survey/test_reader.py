@@ -122,3 +122,16 @@ def test_a_damaged_xlsx_is_an_invalid_input(tmp_path):
     (tmp_path / "export.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(InvalidInput, match="not a readable .xlsx"):
         load_survey(path)
+
+
+def test_a_corpus_with_a_survey_ingests_its_respondents_beside_the_interviews(tmp_path):
+    from pipeline.ingest import ingest_corpus
+
+    write_xlsx(tmp_path)
+    (tmp_path / "i1.txt").write_text("Interviewer: What was hard?\n\nRespondent: Trusting parents we did not know "
+                                     "was hard for us.\n", encoding="utf-8")
+    result = ingest_corpus(tmp_path)
+    assert [t.id for t in result.transcripts] == ["i1", "survey-R1", "survey-R7"]  # the export is not a transcript
+    assert [t.source_type for t in result.transcripts] == ["interview", "survey", "survey"]
+    assert len(result.survey.respondents) == 3
+    assert [q.file for q in result.quarantined] == [f"export.xlsx row {n}" for n in (4, 5, 6, 7)]
