@@ -49,9 +49,9 @@ def transcript_record(row: m.Transcript, turns: list[m.TurnRow] = ()) -> Transcr
     meta = InterviewMeta(row.id, row.file, city=row.city, country=row.country, role=row.role, date=row.date,
                          language=(row.variables or {}).get("language"))
     built = tuple(Turn(t.idx, t.speaker, t.role, row.text[t.start:t.end], t.start, t.end, t.lang, t.time_start,
-                       t.time_end) for t in turns)
+                       t.time_end, source_type=row.source_type, page=t.page) for t in turns)
     return Transcript(row.id, meta, row.file, row.source_sha256, row.format, row.encoding, row.text, built,
-                      row.language)
+                      row.language, source_type=row.source_type)
 
 
 def city_name(city: str | None) -> str:

@@ -200,6 +200,8 @@ class QueueItem:
     excerpt_codes: tuple[str, ...]
     double_coded: bool
     memos: tuple[tuple[str, datetime], ...] = ()
+    source: str = ""
+    """How to cite a survey answer or a document passage (``pipeline.sources``); empty for speech."""
 
 
 @dataclass(frozen=True)
@@ -280,8 +282,16 @@ def _items(s: Session, run_id: str, user: CurrentUser, page, status, version, pr
         sg, e, t = details[sid]
         out.append(QueueItem(sg.id, e.id, sg.code, sg.confidence, sg.reason, status[sid], version[sid], e.text,
                              e.question, e.speaker, t.id, t.city, t.role, e.language, e.guide_section,
-                             tuple(sorted(current.get(e.id, []))), e.id in private, tuple(memos.get(e.id, []))))
+                             tuple(sorted(current.get(e.id, []))), e.id in private, tuple(memos.get(e.id, [])),
+                             _source(e, t)))
     return out
+
+
+def _source(e: m.ExcerptRow, t: m.Transcript) -> str:
+    from pipeline.sources import citation, survey_item
+
+    item = survey_item(t.text, e.start) if e.source_type == "survey" else None
+    return citation(e.source_type, e.speaker, e.page, item)
 
 
 def _filter_options(s: Session, run_id: str, scope) -> dict[str, list[str]]:

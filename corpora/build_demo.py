@@ -375,7 +375,79 @@ def build(out: Path) -> dict:
     (out / "gold.csv").write_text(buf.getvalue(), encoding="utf-8")
 
     (out / "interview_guide.yaml").write_text(write_guide(), encoding="utf-8")
-    return {"interviews": interviews, "gold": gold}
+    respondents = write_survey(out)
+    write_reports(out / "documents")
+    return {"interviews": interviews, "gold": gold, "respondents": respondents}
+
+
+# --------------------------------------------------------------------------- survey and reports
+
+
+def write_survey(out: Path) -> list[dict]:
+    """``survey.csv`` (385 respondents) and ``survey.yaml``, from ``demo_src/survey.py``."""
+    from demo_src.survey import COLUMNS, SURVEY_YAML, build_rows
+
+    rows = build_rows()
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    (out / "survey.csv").write_text(buf.getvalue(), encoding="utf-8")
+    (out / "survey.yaml").write_text(SURVEY_YAML, encoding="utf-8")
+    return rows
+
+
+FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
+              "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
+
+
+def write_pdf(report: dict) -> bytes:
+    """A short report: the title, then each page's paragraphs, a page number at the foot.
+    Built with reportlab in invariant mode (no dates or random ids in the file)."""
+    from reportlab import rl_config
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
+
+    font = next((p for p in FONT_PATHS if Path(p).is_file()), None)
+    if font is None:  # Greek and Hungarian need a Unicode TrueType font
+        raise SourceError(f"no Unicode TrueType font found (looked for {', '.join(FONT_PATHS)})")
+    pdfmetrics.registerFont(TTFont("DemoSans", font))
+    rl_config.invariant = 1
+    body = ParagraphStyle("body", fontName="DemoSans", fontSize=11, leading=15, spaceAfter=14)
+    title = ParagraphStyle("title", parent=body, fontSize=14, leading=18, spaceAfter=20)
+
+    def footer(canvas, doc) -> None:
+        canvas.setFont("DemoSans", 9)
+        canvas.drawCentredString(A4[0] / 2, 30, str(doc.page))
+
+    story = [Paragraph(report["title"], title)]
+    for number, paragraphs in enumerate(report["pages"]):
+        if number:
+            story.append(PageBreak())
+        story += [Paragraph(text, body) for text in paragraphs]
+    story.append(Spacer(1, 1))
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, title=report["title"], author="qualflow demo (synthetic)",
+                            creator="corpora/build_demo.py", invariant=1)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buf.getvalue()
+
+
+def write_reports(out: Path) -> None:
+    """``documents/``: the reports of ``demo_src/reports.py`` as PDFs, and their manifest."""
+    from demo_src.reports import REPORTS
+
+    out.mkdir(parents=True, exist_ok=True)
+    for report in REPORTS:
+        (out / report["file"]).write_bytes(write_pdf(report))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["document_id", "file", "city", "country", "date", "language"])
+    w.writerows([r["id"], r["file"], r["city"], r["country"], r["date"], r["language"]] for r in REPORTS)
+    (out / "manifest.csv").write_text(buf.getvalue(), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

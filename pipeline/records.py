@@ -21,6 +21,11 @@ RESPONDENT_ROLES = ("local_organisation", "local_government", "parent", "company
 GUIDE_SECTIONS = ("background", "needs", "choice", "difficulties", "trust", "technology", "closing")
 """Interview-guide sections in the order the study's guide asks them."""
 
+SOURCE_TYPES = ("interview", "survey", "document")
+"""Where a transcript's text comes from: an interview, a survey respondent's open answers
+(one transcript per respondent: each item's text, then the answer), or an official document
+(one turn per paragraph, speaker ``"document"``, cited by page)."""
+
 
 @dataclass(frozen=True)
 class InterviewMeta:
@@ -49,6 +54,8 @@ class RawTurn:
     """Set when the format itself says who speaks (e.g. numbered prompts vs indented answers)."""
     time_start: float | None = None
     time_end: float | None = None
+    page: int | None = None
+    """The document page the text is on (1-based), for formats that have pages (PDF)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class RawTranscript:
     format: str
     encoding: str | None
     turns: tuple[RawTurn, ...]
+    source_type: str = "interview"
+    """One of ``SOURCE_TYPES``."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,10 @@ class Turn:
     lang: str | None = None
     time_start: float | None = None
     time_end: float | None = None
+    source_type: str = "interview"
+    """One of ``SOURCE_TYPES``; the same for every turn of a transcript."""
+    page: int | None = None
+    """A document paragraph's page (1-based); ``None`` for speech and page-less formats."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,8 @@ class Transcript:
     turns: tuple[Turn, ...]
     language: str | None = None
     """The dominant language of respondent speech (ISO 639-1)."""
+    source_type: str = "interview"
+    """One of ``SOURCE_TYPES``."""
 
     @property
     def text_sha256(self) -> str:
@@ -116,7 +131,8 @@ class InterviewGuide:
 
 @dataclass(frozen=True)
 class Excerpt:
-    """A span of respondent speech of about 1-4 sentences inside one turn."""
+    """A span of about 1-4 sentences inside one turn: respondent speech, a survey answer or a
+    document paragraph (``source_type``)."""
 
     id: str
     transcript_id: str
@@ -129,6 +145,11 @@ class Excerpt:
     question: str | None
     """The interviewer's question that this answer follows (context for coders and models)."""
     guide_section: str | None
+    source_type: str = "interview"
+    """One of ``SOURCE_TYPES``: for a survey answer ``speaker`` is the respondent id and
+    ``question`` the item's text; for a document ``speaker`` is ``"document"``."""
+    page: int | None = None
+    """The document page the excerpt is on (1-based), for citation."""
 
 
 @dataclass(frozen=True)

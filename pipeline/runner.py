@@ -94,6 +94,7 @@ def plan_run(
         raise InvalidInput(corpus, "corpus folder not found" if not corpus.exists() else "not a folder")
     run_config = load_config(Path(config) if config else None, overrides)
     book = load_codebook(Path(codebook) if codebook else default_codebook_path())
+    _check_survey(corpus, book)
     plan = RunPlan(
         run_id=run_id or new_run_id(),
         corpus=corpus,
@@ -107,6 +108,16 @@ def plan_run(
         study=check_study_name(study) if study is not None else study_name_of(corpus),
     )
     return plan
+
+
+def _check_survey(corpus: Path, book: Codebook) -> None:
+    """A corpus's ``survey.yaml`` parses and links only to codes of the codebook (its rows are
+    read at ingest, where a bad one is quarantined)."""
+    from pipeline.survey import SURVEY_NAME, check_links, load_survey_config
+
+    path = corpus / SURVEY_NAME
+    if path.is_file():
+        check_links(path, load_survey_config(path), {c.name for c in book.codes})
 
 
 def start_run(plan: RunPlan) -> None:
@@ -328,6 +339,7 @@ def finish(
         topic_params=found_topics.params,
         embedder_id=embedder.id,
         embed_stats=embed_stats,
+        survey=getattr(ingested, "survey", None),
     )
     repo.save_run_results(plan.run_id, codings=codings, assignments=found_topics.assignments,
                           topics=mapped_topics, quarantined=ingested.quarantined)

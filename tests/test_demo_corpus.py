@@ -453,10 +453,14 @@ def test_one_turn_switches_language(manifest, turns):
 def test_rebuild_reproduces_the_corpus(tmp_path):
     out = tmp_path / "demo"
     subprocess.run([sys.executable, str(BUILD), "--out", str(out)], check=True, cwd=tmp_path)
-    committed = {p.name for p in DEMO.iterdir() if p.is_file()} - {"README.md"}
-    assert {p.name for p in out.iterdir()} == committed
+    committed = {p.relative_to(DEMO).as_posix() for p in DEMO.rglob("*") if p.is_file()} - {"README.md"}
+    assert {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} == committed
     for name in sorted(committed):
-        if name.endswith((".docx", ".odt")):
+        if name.endswith(".pdf"):  # the text and its pages; the embedded font subset is the machine's
+            from pipeline.ingest.pdf import pdf_paragraphs
+
+            assert pdf_paragraphs(out / name) == pdf_paragraphs(DEMO / name), name
+        elif name.endswith((".docx", ".odt")):
             row = next(r for r in load_manifest(DEMO) if r["file"] == name)
             labels = set(split_list(row["interviewer"]))
             assert read_turns(out / name, labels) == read_turns(DEMO / name, labels), name
@@ -480,3 +484,29 @@ def test_checks_catch_a_broken_corpus(tmp_path):
     victim = load_manifest(broken)[-1]["file"]
     (broken / victim).unlink()
     assert any(victim in p for p in manifest_problems(broken))
+
+
+def test_survey_marginals_follow_the_study():
+    """STUDY.md: 385 respondents (117/107/84/77); ~70% find it hard to trust others with childcare;
+    32.3% used a platform; online calendar 22.2% (Kortrijk 47.3%, Budapest 27.9%); means 4.35, 3.96, 3.87."""
+    from pipeline.survey import load_survey, summarise
+
+    survey = load_survey(DEMO / "survey.yaml")
+    assert survey.quarantined == ()
+    assert Counter(r.attributes["city"] for r in survey.respondents) == {
+        "Bologna": 117, "Kortrijk": 107, "Thessaloniki": 84, "Budapest": 77}
+    s = {(x.item, x.city): x for x in summarise(survey)}
+    assert round(s["trust_hard", "all"].agree_share, 2) == 0.70
+    assert round(s["used_platform", "all"].agree_share, 3) == 0.323
+    assert [round(s["online_calendar", c].agree_share, 3) for c in ("all", "Kortrijk", "Budapest")] == [0.222, 0.473, 0.279]
+    assert [round(s[i, "all"].mean, 2) for i in ("easy_to_learn", "keen_to_try", "interested")] == [4.35, 3.96, 3.87]
+    languages = {"Bologna": "it", "Kortrijk": "nl", "Thessaloniki": "el", "Budapest": "hu"}
+    answered = [r for r in survey.respondents if r.open]
+    assert 30 <= len(answered) <= 80  # a few short answers: the demo run stays fast
+    assert all(r.attributes["language"] == languages[r.attributes["city"]] for r in answered)
+
+
+def test_every_city_has_report_pdfs():
+    rows = list(csv.DictReader(open(DEMO / "documents" / "manifest.csv", encoding="utf-8")))
+    assert Counter(r["city"] for r in rows) == {c: 2 for c in CITIES}
+    assert all((DEMO / "documents" / r["file"]).read_bytes().startswith(b"%PDF") for r in rows)

@@ -250,6 +250,7 @@ def _build(session: Session, run: m.Run, include_suggestions: bool):
             if memo.excerpt_id is None:  # QualCoder keeps a source's memo in its Description
                 source_memos.setdefault(transcript_id, []).append(f"{author}: {memo.text}")
 
+    pages = _document_pages(session, [t.id for t in transcripts if t.source_type == "document"])
     files: dict[str, bytes] = {}
     if transcripts:
         sources_el = etree.SubElement(root, q("Sources"))
@@ -260,7 +261,7 @@ def _build(session: Session, run: m.Run, include_suggestions: bool):
                 plainTextPath=f"internal://{source_guid}.txt", creatingUser=MACHINE_GUID,
                 creationDateTime=xml_datetime(run.started_at),
             )
-            about = f"{t.file} ({t.format}), language {t.language or 'unknown'}"
+            about = _source_description(t, pages.get(t.id, []))
             if t.id in source_memos:
                 about += "\n\nMemos:\n" + "\n".join(source_memos[t.id])
             etree.SubElement(source, q("Description")).text = xml_text(about)
@@ -318,8 +319,37 @@ def _write_cases(root: etree._Element, transcripts: list[m.Transcript]) -> int:
     return len(case_rows)
 
 
+def _document_pages(session: Session, ids: list[str]) -> dict[str, list[tuple[int, int, int]]]:
+    """Per document: ``(page, start, end)`` spans of its text, merged over its paragraphs."""
+    out: dict[str, list[tuple[int, int, int]]] = {}
+    for turn in sorted(_in_chunks(session, m.TurnRow, m.TurnRow.transcript_id, ids), key=lambda u: (u.transcript_id, u.idx)):
+        if turn.page is None:
+            continue
+        spans = out.setdefault(turn.transcript_id, [])
+        if spans and spans[-1][0] == turn.page:
+            spans[-1] = (turn.page, spans[-1][1], turn.end)
+        else:
+            spans.append((turn.page, turn.start, turn.end))
+    return out
+
+
+def _source_description(t: m.Transcript, pages: list[tuple[int, int, int]]) -> str:
+    """What the source is. A document's pages are given as code-point spans, so a selection
+    can be cited by page in any QDA tool (a plain-text source has no pages of its own)."""
+    about = f"{t.file} ({t.format}), language {t.language or 'unknown'}"
+    if t.source_type == "document":
+        spans = "; ".join(f"p. {page}: {start}-{end}" for page, start, end in pages)
+        return f"Official document {about}" + (f". Pages by position: {spans}" if spans else "")
+    if t.source_type == "survey":
+        respondent = (t.variables or {}).get("respondent", t.id)
+        return f"Survey respondent {respondent}: open answers from {about}, each after its item's text"
+    return about
+
+
 def _case_variables(t: m.Transcript) -> dict[str, str]:
     values = {name: getattr(t, name) for name in CASE_COLUMNS}
+    if t.source_type != "interview":  # interviews keep the variables they always had
+        values["source_type"] = t.source_type
     for name, value in (t.variables or {}).items():
         values[str(name)] = value  # the manifest's own language beats the detected one
     return {k: str(v) for k, v in values.items() if v is not None and str(v) != ""}

@@ -7,11 +7,21 @@ quarantined (an unlisted file may name people its row would have had us pseudony
 Without a manifest, every file directly in the folder is an interview with no metadata,
 except these, which are not transcripts: ``manifest.csv``, ``interview_guide.yaml``,
 ``gold*.csv`` (human codes), ``README*``, ``*.md``, ``*.yaml``/``*.yml``, hidden files and
-office lock files (``~$x.docx``). Sub-folders are not read. A file in a format no reader
-knows is quarantined, not skipped.
+office lock files (``~$x.docx``). A file in a format no reader knows is quarantined, not
+skipped.
 
-A bad manifest or guide stops the run (``InvalidInput``); a bad transcript is quarantined
-with its reason and the others go on.
+Two other sources sit beside the interviews:
+
+- **Official documents** (source type ``document``, ``documents``): every ``.pdf``, every file
+  in the sub-folder ``documents/`` (with its own optional ``documents/manifest.csv``, same
+  columns, ``document_id`` for ``interview_id``; the root manifest may list them too), and
+  any file whose manifest row says ``source_type`` ``document``. Other sub-folders are not read.
+- **A survey export** described by ``survey.yaml`` (``pipeline.survey``): its export file is
+  not a transcript; each respondent who answered an open item becomes a transcript of
+  source type ``survey``, and a bad row is quarantined as ``<export> row N``.
+
+A bad manifest, guide or ``survey.yaml`` stops the run (``InvalidInput``); a bad transcript,
+document or survey row is quarantined with its reason and the others go on.
 """
 
 from __future__ import annotations
@@ -31,6 +41,8 @@ from pipeline.ingest.pseudonymise import PseudonymKey
 from pipeline.ingest.transcript import build_transcript, default_meta, slugify
 from pipeline.records import InterviewGuide, InterviewMeta, Quarantined, Transcript
 
+DOCUMENTS_FOLDER = "documents"
+
 NOT_TRANSCRIPTS = (MANIFEST_NAME, *GUIDE_NAMES, "gold*.csv", "README*", "*.md", "*.yaml", "*.yml", ".*", "~$*")
 """File-name patterns (case-insensitive) in a corpus folder that are not transcripts."""
 
@@ -46,6 +58,8 @@ class IngestResult:
     manifest_path: Path | None
     key: PseudonymKey = field(default_factory=PseudonymKey)
     """The pseudonym key after this run (the one passed in, updated): the store keeps it."""
+    survey: object | None = None
+    """The corpus's ``pipeline.survey.Survey`` (respondents and closed answers), if it has one."""
 
 
 def file_sha256(path: Path) -> str:
@@ -66,10 +80,14 @@ def ingest_file(
     *,
     languages: Sequence[str] = DEFAULT_LANGUAGES,
     key: PseudonymKey | None = None,
+    document: bool = False,
 ) -> Transcript:
-    """Read one transcript. Without ``meta`` its id is a slug of the file name; without
-    ``key`` pseudonyms are numbered afresh (stable only within this call).
+    """Read one transcript (``document``: read it as an official document's paragraphs).
+    Without ``meta`` its id is a slug of the file name; without ``key`` pseudonyms are
+    numbered afresh (stable only within this call).
     Raises ``InvalidInput`` for a file that cannot be ingested."""
+    from pipeline.ingest.documents import read_document
+
     path = Path(path)
     reader = reader_for(path)
     if reader is None:
@@ -77,7 +95,7 @@ def ingest_file(
         raise InvalidInput(path, f"unsupported format {suffix} (supported: {', '.join(supported_suffixes())})")
     if not path.is_file():
         raise InvalidInput(path, "file not found")
-    raw = reader.read(path)
+    raw = read_document(path) if document else reader.read(path)
     return build_transcript(
         raw,
         meta or default_meta(path, slugify(path.stem)),
@@ -97,6 +115,35 @@ def _reason(error: InvalidInput) -> str:
     return " ".join(reason.split())
 
 
+def _unique_id(stem: str, used: set[str]) -> str:
+    interview_id, n = slugify(stem), 2
+    while interview_id in used:
+        interview_id, n = f"{slugify(stem)}-{n}", n + 1
+    used.add(interview_id)
+    return interview_id
+
+
+def _listed_jobs(folder: Path, manifest_path: Path, candidates: list[Path], languages: tuple[str, ...]):
+    """Jobs of the files a manifest lists, and what it cannot give (missing files, unlisted files)."""
+    manifest = load_manifest(manifest_path, languages=languages)
+    jobs: list[tuple[Path, InterviewMeta]] = []
+    quarantined: list[Quarantined] = []
+    listed = set()
+    for entry in manifest.entries:
+        path = manifest_path.parent / entry.meta.file
+        listed.add(path)
+        if path.is_file():
+            jobs.append((path, replace(entry.meta, file=path.relative_to(folder).as_posix())))
+        else:
+            shown = path.relative_to(folder).as_posix()
+            quarantined.append(Quarantined(shown, f"manifest row {entry.row}: file {entry.meta.file} not found"))
+    for path in candidates:
+        if path not in listed:
+            quarantined.append(Quarantined(path.relative_to(folder).as_posix(),
+                                           f"not listed in {manifest_path.relative_to(folder).as_posix()}"))
+    return jobs, quarantined, listed
+
+
 def ingest_corpus(
     folder: Path,
     *,
@@ -104,7 +151,11 @@ def ingest_corpus(
     key: PseudonymKey | None = None,
     progress: Progress | None = None,
 ) -> IngestResult:
-    """Ingest every interview of a corpus folder (see the module docstring)."""
+    """Ingest every interview, document and survey respondent of a corpus folder (see the
+    module docstring)."""
+    from pipeline.survey import SURVEY_NAME, load_survey
+    from pipeline.survey.transcripts import survey_transcripts
+
     folder = Path(folder)
     if not folder.is_dir():
         raise InvalidInput(folder, "not a folder")
@@ -112,35 +163,33 @@ def ingest_corpus(
     languages = tuple(code.lower() for code in languages)
     guide_path = find_guide(folder)
     guide = load_guide(guide_path) if guide_path else None
+    survey = load_survey(folder / SURVEY_NAME) if (folder / SURVEY_NAME).is_file() else None
+    not_here = {survey.data_path.resolve()} if survey else set()
     manifest_path = folder / MANIFEST_NAME
-    candidates = sorted((p for p in folder.iterdir() if _is_transcript_candidate(p)), key=lambda p: p.name)
+    candidates = sorted((p for p in folder.iterdir() if _is_transcript_candidate(p) and p.resolve() not in not_here),
+                        key=lambda p: p.name)
+    documents = folder / DOCUMENTS_FOLDER
+    document_files = sorted((p for p in documents.iterdir() if _is_transcript_candidate(p)),
+                            key=lambda p: p.name) if documents.is_dir() else []
 
     jobs: list[tuple[Path, InterviewMeta]] = []
     quarantined: list[Quarantined] = []
+    listed: set[Path] = set()
     if manifest_path.is_file():
-        manifest = load_manifest(manifest_path, languages=languages)
-        listed = set()
-        for entry in manifest.entries:
-            path = folder / entry.meta.file
-            listed.add(path)
-            if path.is_file():
-                jobs.append((path, entry.meta))
-            else:
-                quarantined.append(Quarantined(
-                    entry.meta.file, f"manifest row {entry.row}: file {entry.meta.file} not found"))
-        for path in candidates:
-            if path not in listed:
-                quarantined.append(Quarantined(path.name, f"not listed in {MANIFEST_NAME}"))
+        jobs, quarantined, listed = _listed_jobs(folder, manifest_path, candidates, languages)
     else:
         manifest_path = None
         used: set[str] = set()
-        for path in candidates:
-            interview_id = slugify(path.stem)
-            n = 2
-            while interview_id in used:
-                interview_id, n = f"{slugify(path.stem)}-{n}", n + 1
-            used.add(interview_id)
-            jobs.append((path, default_meta(path, interview_id)))
+        jobs = [(path, default_meta(path, _unique_id(path.stem, used))) for path in candidates]
+    document_files = [p for p in document_files if p not in listed]
+    if (documents / MANIFEST_NAME).is_file():
+        more, problems, _ = _listed_jobs(folder, documents / MANIFEST_NAME, document_files, languages)
+        jobs += more
+        quarantined += problems
+    elif document_files:
+        used = {meta.interview_id for _, meta in jobs}
+        jobs += [(p, replace(default_meta(p, _unique_id(p.stem, used)), file=f"{DOCUMENTS_FOLDER}/{p.name}"))
+                 for p in document_files]
 
     # A person listed for one interview may be mentioned in another (a coordinator, a child's
     # teacher): every listed name is masked in every transcript, own names first.
@@ -150,12 +199,21 @@ def ingest_corpus(
     transcripts: list[Transcript] = []
     for done, (path, meta) in enumerate(jobs, start=1):
         name = path.relative_to(folder).as_posix()
+        document = path.parent == documents or meta.extra.get("source_type") == "document"
         try:
-            transcripts.append(ingest_file(path, meta, languages=languages, key=key))
+            transcripts.append(ingest_file(path, meta, languages=languages, key=key, document=document))
         except InvalidInput as err:
             quarantined.append(Quarantined(name, _reason(err)))
         if progress is not None:
             progress(done, len(jobs), name)
-    return IngestResult(
-        transcripts=transcripts, quarantined=quarantined, guide=guide, manifest_path=manifest_path, key=key
-    )
+    if survey is not None:
+        quarantined.extend(survey.quarantined)
+        taken = {t.id for t in transcripts}
+        answered = survey_transcripts(survey, key=key, languages=languages)
+        clash = next((t.id for t in answered if t.id in taken), None)
+        if clash:
+            raise InvalidInput(survey.path, f"respondent transcript id {clash!r} is also an interview's id: "
+                                            "set another transcript_prefix", where="field transcript_prefix")
+        transcripts.extend(answered)
+    return IngestResult(transcripts=transcripts, quarantined=quarantined, guide=guide, manifest_path=manifest_path,
+                        key=key, survey=survey)

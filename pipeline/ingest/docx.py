@@ -28,11 +28,13 @@ class DocxReader:
     suffixes = (".docx",)
 
     def read(self, path: Path) -> RawTranscript:
-        document = _open(path)
-        numbering = _numbered_lists(document)
-        paragraphs = list(_paragraphs(document, numbering))
-        _, turns = paragraphs_to_turns(paragraphs, path)
+        _, turns = paragraphs_to_turns(self.paragraphs(path), path)
         return RawTranscript(path=str(path), format=self.format, encoding=None, turns=turns)
+
+    def paragraphs(self, path: Path) -> list[Paragraph]:
+        """The document's paragraphs in order (also what a report in .docx is made of)."""
+        document = _open(path)
+        return list(_paragraphs(document, _numbered_lists(document)))
 
 
 def _open(path: Path):  # -> docx.document.Document

@@ -12,7 +12,11 @@ Columns (header names are case-insensitive; ``,``, ``;`` or tab delimited):
 ``language``       optional; one of the run's languages (ISO 639-1), else detected
 ``names``          optional; ``;``-separated personal names to pseudonymise
 ``interviewer``    optional; ``;``-separated speaker labels of the interviewer(s)
+``source_type``    optional; ``interview`` (the default) or ``document`` (an official
+                   document: read as paragraphs, see ``documents``)
 =================  ======================================================================
+
+``document_id`` may stand for ``interview_id`` (in ``documents/manifest.csv``, say).
 
 Any other column is kept in ``InterviewMeta.extra`` (as is ``interviewer``, there being no
 field for it). Empty cells are "unknown". Errors name the manifest, the row (the header is
@@ -70,8 +74,9 @@ class _Row(BaseModel):
     language: str | None = None
     names: list[str] = []
     interviewer: list[str] = []
+    source_type: str | None = None
 
-    @field_validator("city", "country", "role", "date", "language", mode="before")
+    @field_validator("city", "country", "role", "date", "language", "source_type", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -101,6 +106,14 @@ class _Row(BaseModel):
         if path.is_absolute() or re.match(r"[A-Za-z]:", value) or ".." in path.parts:
             raise ValueError(f"{value!r} must be a path inside the corpus folder")
         return str(path)
+
+    @field_validator("source_type")
+    @classmethod
+    def _known_source_type(cls, value: str | None) -> str | None:
+        if value is not None and value.lower() not in ("interview", "document"):
+            raise ValueError(f"{value!r} is not 'interview' or 'document' (or empty); "
+                             "surveys are described by survey.yaml")
+        return value.lower() if value else None
 
     @field_validator("date")
     @classmethod
@@ -136,6 +149,9 @@ def load_manifest(path: Path, *, languages: Sequence[str] = DEFAULT_LANGUAGES) -
     first problem (and counting the others)."""
     languages = tuple(code.lower() for code in languages)
     header, rows, _ = read_table(path)
+    if "interview_id" not in header and "document_id" in header:
+        header = ["interview_id" if c == "document_id" else c for c in header]
+        rows = [(n, {("interview_id" if k == "document_id" else k): v for k, v in r.items()}) for n, r in rows]
     for column in REQUIRED_COLUMNS:
         if column not in header:
             raise InvalidInput(path, f"missing required column {column!r} (columns: {', '.join(header)})",
@@ -158,6 +174,8 @@ def load_manifest(path: Path, *, languages: Sequence[str] = DEFAULT_LANGUAGES) -
         extra = {name: str(value) for name, value in (row.model_extra or {}).items() if name not in known}
         if row.interviewer:
             extra["interviewer"] = ";".join(row.interviewer)
+        if row.source_type:
+            extra["source_type"] = row.source_type
         entries.append(ManifestEntry(number, InterviewMeta(
             interview_id=row.interview_id, file=row.file, city=row.city, country=row.country,
             role=row.role, date=row.date, language=row.language, names=tuple(row.names), extra=extra,

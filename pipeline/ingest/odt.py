@@ -49,6 +49,11 @@ class OdtReader:
     suffixes = (".odt",)
 
     def read(self, path: Path) -> RawTranscript:
+        _, turns = paragraphs_to_turns(self.paragraphs(path), path)
+        return RawTranscript(path=str(path), format=self.format, encoding=None, turns=turns)
+
+    def paragraphs(self, path: Path) -> list[Paragraph]:
+        """The document's paragraphs in order (also what a report in .odt is made of)."""
         check_zip(path, ".odt")
         mimetype = _member_or_none(path, "mimetype")
         if mimetype is not None and not mimetype.strip().startswith(_MIME):
@@ -59,9 +64,7 @@ class OdtReader:
         body = content.find(f"{{{_OFFICE}}}body/{{{_OFFICE}}}text")
         if body is None:
             raise InvalidInput(path, "not an OpenDocument text (no office:text body)", where="content.xml")
-        paragraphs = list(_walk(body, styles, list_style=None, level=0))
-        _, turns = paragraphs_to_turns(paragraphs, path)
-        return RawTranscript(path=str(path), format=self.format, encoding=None, turns=turns)
+        return list(_walk(body, styles, list_style=None, level=0))
 
 
 def _member_or_none(path: Path, name: str) -> bytes | None:

@@ -99,6 +99,7 @@ class _Draft:
     text: str
     time_start: float | None
     time_end: float | None
+    page: int | None = None
 
 
 def build_transcript(
@@ -124,7 +125,7 @@ def build_transcript(
         role = turn.role
         if role is None and is_note(text):
             role = "other"
-        drafts.append(_Draft(speaker or None, role, text, turn.time_start, turn.time_end))
+        drafts.append(_Draft(speaker or None, role, text, turn.time_start, turn.time_end, turn.page))
     if not drafts:
         raise InvalidInput(raw.path, "no turns found (every turn is empty)")
 
@@ -155,7 +156,8 @@ def build_transcript(
         prefix = f"{d.speaker}: "
         start = position + len(prefix)
         turns.append(Turn(index=index, speaker=d.speaker, role=d.role, text=d.text, start=start,
-                          end=start + len(d.text), lang=lang, time_start=d.time_start, time_end=d.time_end))
+                          end=start + len(d.text), lang=lang, time_start=d.time_start, time_end=d.time_end,
+                          source_type=raw.source_type, page=d.page))
         line = f"{prefix}{d.text}\n"
         lines.append(line)
         position += len(line)
@@ -173,6 +175,7 @@ def build_transcript(
         text="".join(lines),
         turns=tuple(turns),
         language=dominant,
+        source_type=raw.source_type,
     )
 
 

@@ -72,6 +72,8 @@ def segment_transcript(
                     language=lang,
                     question=question,
                     guide_section=section,
+                    source_type=turn.source_type,
+                    page=turn.page,
                 )
             )
     return excerpts

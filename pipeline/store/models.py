@@ -96,6 +96,8 @@ class Transcript(Base):
     country: Mapped[str | None] = mapped_column(String(120), nullable=True)
     role: Mapped[str | None] = mapped_column(String(60), nullable=True)
     date: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    source_type: Mapped[str] = mapped_column(String(16), default="interview", server_default="interview")
+    """interview | survey | document (``records.SOURCE_TYPES``)."""
     variables: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -114,6 +116,7 @@ class TurnRow(Base):
     lang: Mapped[str | None] = mapped_column(String(8), nullable=True)
     time_start: Mapped[float | None] = mapped_column(Float, nullable=True)
     time_end: Mapped[float | None] = mapped_column(Float, nullable=True)
+    page: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ExcerptRow(Base):
@@ -130,6 +133,9 @@ class ExcerptRow(Base):
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     question: Mapped[str | None] = mapped_column(Text, nullable=True)
     guide_section: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    source_type: Mapped[str] = mapped_column(String(16), default="interview", server_default="interview")
+    page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """A document excerpt's page (1-based), for citation."""
 
 
 class RunExcerpt(Base):

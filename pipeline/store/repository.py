@@ -36,7 +36,7 @@ def excerpts_by_id(session: Session, ids: Iterable[str]) -> dict[str, m.ExcerptR
 def excerpt_record(row: m.ExcerptRow) -> Excerpt:
     """A stored excerpt row as the record the stages read."""
     return Excerpt(row.id, row.transcript_id, row.start, row.end, row.text, row.turn_index, row.speaker,
-                   row.language, row.question, row.guide_section)
+                   row.language, row.question, row.guide_section, source_type=row.source_type, page=row.page)
 
 
 def insert_ignoring_duplicates(session: Session, model, rows: Sequence[dict]) -> int:
@@ -88,7 +88,7 @@ def write_transcripts(s: Session, transcripts: Sequence[Transcript]) -> None:
         values = dict(
             file=t.meta.file, format=t.format, encoding=t.encoding, source_sha256=t.source_sha256,
             text_sha256=t.text_sha256, text=t.text, language=t.language, city=t.meta.city,
-            country=t.meta.country, role=t.meta.role, date=t.meta.date,
+            country=t.meta.country, role=t.meta.role, date=t.meta.date, source_type=t.source_type,
             variables={**t.meta.extra, **({"language": t.meta.language} if t.meta.language else {})},
             updated_at=utcnow(),
         )
@@ -101,7 +101,7 @@ def write_transcripts(s: Session, transcripts: Sequence[Transcript]) -> None:
             s.flush()
         insert_ignoring_duplicates(s, m.TurnRow, [
             dict(transcript_id=t.id, idx=u.index, speaker=u.speaker, role=u.role, start=u.start, end=u.end,
-                 lang=u.lang, time_start=u.time_start, time_end=u.time_end)
+                 lang=u.lang, time_start=u.time_start, time_end=u.time_end, page=u.page)
             for u in t.turns
         ])
 
@@ -112,7 +112,8 @@ def write_excerpts(s: Session, excerpts: Sequence[Excerpt]) -> int:
 
     rows = [dict(id=e.id, transcript_id=e.transcript_id, start=e.start, end=e.end, text=e.text,
                  text_sha256=text_hash(e.text), turn_index=e.turn_index, speaker=e.speaker, language=e.language,
-                 question=e.question, guide_section=e.guide_section) for e in excerpts]
+                 question=e.question, guide_section=e.guide_section, source_type=e.source_type,
+                 page=e.page) for e in excerpts]
     return insert_ignoring_duplicates(s, m.ExcerptRow, rows)
 
 

@@ -73,12 +73,13 @@ def build_city_summaries(
     assignments: Sequence[TopicAssignment] = (),
     quotes_per_code: int = 3,
 ) -> list[CitySummary]:
-    """``codes_of[excerpt_id]`` maps each code the excerpt carries to its confidence. Counts
-    are of interview excerpts; open survey answers and report passages are triangulated
-    beside them (``summaries.triangulate``)."""
-    from pipeline.summaries.triangulate import source_type
+    """``codes_of[excerpt_id]`` maps each code the excerpt carries to its confidence.
 
-    excerpts = [e for e in excerpts if source_type(e) == "interview"]
+    Interview evidence only: survey respondents and documents are not interviews, and their
+    answers and passages would swell the counts by role (the triangulation reads them)."""
+    transcripts = [t for t in transcripts if getattr(t, "source_type", "interview") == "interview"]
+    interviews = {t.id for t in transcripts}
+    excerpts = [e for e in excerpts if e.transcript_id in interviews]
     meta = {t.id: t.meta for t in transcripts}
     topic_of = {a.excerpt_id: a.topic_id for a in assignments}
     by_city: dict[str, list[Excerpt]] = defaultdict(list)

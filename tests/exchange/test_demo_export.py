@@ -50,7 +50,23 @@ def test_demo_run_exports_valid_refi_qda_and_imports_back(prefect_server, tmp_pa
     assert len(coded) >= 12 and cities >= {"Bologna", "Budapest", "Thessaloniki", "Kortrijk"}
     assert report.run_id == run_id and report.sources == report.cases == len(coded) and report.suggestions > 0
     with zipfile.ZipFile(tmp_path / "demo.qdpx") as z:
-        validate_project(z.read("project.qde"), xsd)
+        project = z.read("project.qde")
+        validate_project(project, xsd)
+
+    # survey respondents and official documents are sources of their own, cited by page
+    from lxml import etree
+
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    root = etree.fromstring(project)
+    about = {src.get("name"): src.findtext("q:Description", namespaces=ns) for src in root.iterfind(".//q:TextSource", ns)}
+    assert about["BO-D1"].startswith("Official document documents/BO-D1_relazione_comune.pdf")
+    assert "p. 1: " in about["BO-D1"] and "p. 2: " in about["BO-D1"]
+    survey_sources = [name for name in about if name.startswith("survey-R")]
+    assert survey_sources and about[survey_sources[0]].startswith("Survey respondent R")
+    names = {v.get("guid"): v.get("name") for v in root.iterfind(".//q:Variable", ns)}
+    kinds = {v.findtext("q:TextValue", namespaces=ns) for v in root.iterfind(".//q:VariableValue", ns)
+             if names[v.find("q:VariableRef", ns).get("targetGUID")] == "source_type"}
+    assert kinds == {"survey", "document"}  # interviews keep the variables they always had
 
     # open suggestions are the machine's: importing the untouched export adds no decisions
     back = import_qdpx(store, tmp_path / "demo.qdpx", coder="carol")

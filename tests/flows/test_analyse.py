@@ -63,19 +63,21 @@ def test_demo_run_writes_every_output_for_all_five_languages(demo_run):
         assert (out / name).exists(), name
     rows = list(csv.DictReader(open(out / "coded_excerpts.csv", encoding="utf-8")))
     assert list(rows[0]) == ["excerpt_id", "interview_id", "city", "role", "language", "speaker", "guide_section",
-                             "question", "text", "suggested_codes", "confidence", "topic"]
+                             "question", "text", "suggested_codes", "confidence", "topic", "source_type", "page"]
     assert {r["language"] for r in rows} == {"it", "hu", "el", "nl", "en"}
+    assert {r["source_type"] for r in rows} == {"interview", "survey", "document"}
     assert {r["city"] for r in rows} == {"Bologna", "Budapest", "Thessaloniki", "Kortrijk"}
     coded = [r for r in rows if r["suggested_codes"]]
     assert 0.2 < len(coded) / len(rows) < 0.8  # the corpus has plenty that touches no barrier
     assert {c for r in coded for c in r["suggested_codes"].split(";")} >= {"funding_calls", "trust", "regulation",
                                                                            "digital_divide"}
-    assert all(r["guide_section"] for r in rows)  # every answer linked to the guide
+    assert all(r["guide_section"] for r in rows if r["source_type"] == "interview")  # every answer linked to the guide
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["quarantined"] == [] and run["embedder_id"].startswith("multilingual-e5-small/torch-bf16")
     assert set(run["timings_s"]) >= {"ingest", "segment", "embed", "topics", "map"}
     assert set(run["peak_rss_mb"]) == set(run["timings_s"])  # a figure per stage, for the benchmark
-    assert len(run["inputs"]) == 17 and all(len(h) == 64 for h in run["inputs"].values())
+    # 15 transcripts, 8 reports, manifest, documents/manifest, guide, survey.yaml and its export
+    assert len(run["inputs"]) == 28 and all(len(h) == 64 for h in run["inputs"].values())
     assert run["packages"]["torch"].startswith("2.13.0")  # the CPU build reports 2.13.0+cpu
     summaries = sorted(p.name for p in (out / "city_summaries").iterdir())
     assert summaries == ["Bologna.md", "Budapest.md", "Kortrijk.md", "Thessaloniki.md", "_across_cities.md"]
@@ -91,6 +93,30 @@ def test_demo_run_writes_every_output_for_all_five_languages(demo_run):
         "state_support", "innovation_culture", "facilitative_technology"}
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Barrier \u00d7 condition, all cities" in html and "Across cities (draft)" in html
+
+
+def test_demo_run_codes_survey_answers_and_report_passages_and_summarises_the_survey(demo_run):
+    _, first, _ = demo_run
+    out = Path(first["output_dir"])
+    rows = list(csv.DictReader(open(out / "coded_excerpts.csv", encoding="utf-8")))
+    survey = [r for r in rows if r["source_type"] == "survey"]
+    documents = [r for r in rows if r["source_type"] == "document"]
+    assert survey and all(r["interview_id"].startswith("survey-R") and r["speaker"] == r["interview_id"][7:]
+                          and r["question"] and not r["page"] for r in survey)
+    assert {r["city"] for r in survey} == {r["city"] for r in documents} == {"Bologna", "Budapest", "Thessaloniki",
+                                                                            "Kortrijk"}
+    assert any(r["suggested_codes"] for r in survey) and any(r["suggested_codes"] for r in documents)
+    assert all(r["speaker"] == "document" and int(r["page"]) >= 1 for r in documents)
+    assert {r["page"] for r in documents} == {"1", "2"}  # the two-page reports are cited by page
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["survey"]["respondents"] == 385 and run["counts"]["sources"]["document"] == 8
+    closed = {(c["item"], c["city"]): c for c in run["survey"]["closed"]}
+    assert round(closed["online_calendar", "Kortrijk"]["agree_share"], 3) == 0.473
+    assert round(closed["easy_to_learn", "all"]["mean"], 2) == 4.35
+    trust = closed["trust_hard", "all"]
+    assert trust["links"] == ["trust"] and trust["agree_low"] < 0.70 < trust["agree_high"]
+    summary = list(csv.DictReader(open(out / "survey_summary.csv", encoding="utf-8")))
+    assert len(summary) == len(run["survey"]["closed"]) == 7 * 5  # 7 closed items x (4 cities + all)
 
 
 def test_report_is_offline_and_escapes_transcript_text(demo_run):
@@ -118,6 +144,7 @@ def demo_kappa(output_dir: Path) -> float:
     from sklearn.metrics import cohen_kappa_score
 
     rows = [json.loads(line) for line in open(output_dir / "coded_excerpts.jsonl", encoding="utf-8")]
+    rows = [r for r in rows if r["source_type"] == "interview"]  # the gold codes cover the interviews only
     store = Store(f"sqlite:///{output_dir.parents[1] / 'store.db'}")
     with store.session() as s:
         texts = dict(s.execute(select(m.Transcript.file, m.Transcript.text)).all())

@@ -62,7 +62,8 @@ def test_deployment_runs_on_a_real_prefect_server_with_postgres(tmp_path, monkey
 
         (out,) = [p for p in (tmp_path / "outputs").iterdir() if not p.name.startswith(".")]
         summary = json.loads((out / "run.json").read_text(encoding="utf-8"))
-        assert summary["counts"]["transcripts"] == 15 and summary["quarantined"] == []
+        assert summary["counts"]["sources"] == {"interview": 15, "survey": 53, "document": 8}
+        assert summary["quarantined"] == []
         artifacts = httpx.post(f"{api}/artifacts/filter", json={"artifacts": {"key": {"any_": ["qualflow-run-summary"]}}}).json()
         assert artifacts and "Bologna" in artifacts[0]["data"] and "Quarantined files" in artifacts[0]["data"]
     assert len(started) == 2 and all(p.poll() is not None for p in started) and stack.postgres is None

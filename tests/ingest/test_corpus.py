@@ -25,6 +25,7 @@ def folder(tmp_path: Path) -> Path:
     write_docx(corpus / "utrecht.docx", NL.splitlines())
     (corpus / "empty.vtt").write_bytes(b"")
     (corpus / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (corpus / "notes.rtf").write_bytes(b"{\\rtf1 notes}")
     for skipped in ("gold.csv", "gold_v2.csv", "README.txt", "codebook.md", "interview_guide.yaml", "other.yml",
                     ".hidden.txt", "~$utrecht.docx"):
         (corpus / skipped).write_text("sections: [{id: a, questions: {en: [q]}}]\n", encoding="utf-8")
@@ -45,9 +46,10 @@ def test_folder_without_manifest(folder: Path) -> None:
     assert "Maria Rossi" in result.transcripts[1].text  # no manifest, so no names to pseudonymise
     assert [(q.file, q.reason) for q in result.quarantined] == [
         ("empty.vtt", "empty file"),
-        ("notes.pdf", "unsupported format .pdf (supported: .csv, .docx, .odt, .srt, .txt, .vtt)"),
+        ("notes.pdf", "not a readable PDF (damaged or truncated: No /Root object! - Is this really a PDF?)"),
+        ("notes.rtf", "unsupported format .rtf (supported: .csv, .docx, .odt, .pdf, .srt, .txt, .vtt)"),
     ]
-    assert [s[:2] for s in seen] == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+    assert [s[:2] for s in seen] == [(i, 6) for i in range(1, 7)]
     for transcript in result.transcripts:
         for turn in transcript.turns:
             assert transcript.text[turn.start:turn.end] == turn.text
@@ -75,7 +77,8 @@ def test_folder_with_manifest(folder: Path) -> None:
         ("missing.odt", "manifest row 4: file missing.odt not found"),
         ("Torino_1.TXT", "not listed in manifest.csv"),
         ("empty.vtt", "not listed in manifest.csv"),
-        ("notes.pdf", "unsupported format .pdf (supported: .csv, .docx, .odt, .srt, .txt, .vtt)"),
+        ("notes.rtf", "not listed in manifest.csv"),
+        ("notes.pdf", "not a readable PDF (damaged or truncated: No /Root object! - Is this really a PDF?)"),
     ]
 
 
@@ -110,8 +113,8 @@ def test_ingest_file_and_sha256(folder: Path) -> None:
     transcript = ingest_file(path)
     assert transcript.id == "utrecht" and transcript.format == "docx"
     assert transcript.source_sha256 == file_sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest()
-    with pytest.raises(InvalidInput, match=r"unsupported format \.pdf"):
-        ingest_file(folder / "notes.pdf")
+    with pytest.raises(InvalidInput, match=r"unsupported format \.rtf"):
+        ingest_file(folder / "notes.rtf")
 
 
 def test_a_name_listed_for_one_interview_is_masked_in_every_interview(tmp_path):

@@ -48,10 +48,11 @@ def _sample(suffix: str, folder: Path) -> Path:
 
 
 SUFFIXES = sorted(registered_readers())
+SPEECH = [s for s in SUFFIXES if s != ".pdf"]  # a PDF is a document: paragraphs, no speakers (test_pdf.py)
 
 
 def test_the_expected_formats_are_registered() -> None:
-    assert SUFFIXES == [".csv", ".docx", ".odt", ".srt", ".txt", ".vtt"]
+    assert SUFFIXES == [".csv", ".docx", ".odt", ".pdf", ".srt", ".txt", ".vtt"]
     for suffix, reader in registered_readers().items():
         assert isinstance(reader, Reader)
         assert suffix in reader.suffixes and suffix == suffix.lower()
@@ -59,10 +60,11 @@ def test_the_expected_formats_are_registered() -> None:
 
 def test_reader_for_ignores_case() -> None:
     assert reader_for(Path("A.DOCX")) is registered_readers()[".docx"]
-    assert reader_for(Path("a.pdf")) is None
+    assert reader_for(Path("B.PDF")) is registered_readers()[".pdf"]
+    assert reader_for(Path("a.sav")) is None
 
 
-@pytest.mark.parametrize("suffix", SUFFIXES)
+@pytest.mark.parametrize("suffix", SPEECH)
 def test_reads_speakers_and_text_literally(suffix: str, tmp_path: Path) -> None:
     reader = registered_readers()[suffix]
     raw = reader.read(_sample(suffix, tmp_path))

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0005_studies'
-down_revision = '0003_security'
+down_revision = '0004_sources'
 branch_labels = None
 depends_on = None
 
