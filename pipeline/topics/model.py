@@ -181,5 +181,7 @@ def save_topic_model(model, folder: Path, embedder_id: str) -> Path | None:
     if model is None:
         return None
     folder.mkdir(parents=True, exist_ok=True)
-    model.save(str(folder), serialization="safetensors", save_ctfidf=True, save_embedding_model=embedder_id)
+    # a merged model has no c-TF-IDF (as with BERTopic.merge_models)
+    model.save(str(folder), serialization="safetensors", save_ctfidf=getattr(model, "c_tf_idf_", None) is not None,
+               save_embedding_model=embedder_id)
     return folder
