@@ -61,8 +61,11 @@ def bench_cold_warm_add_one(work: Path) -> dict:
         shutil.copy(pool / name, corpus / name)
     rows = (pool / "manifest.csv").read_text(encoding="utf-8").splitlines()
     (corpus / "manifest.csv").write_text("\n".join(r for r in rows if held_out not in r) + "\n", encoding="utf-8")
+    from pipeline.topics.jit_cache import cache_dir
+
     out = {"corpus": {"interviews": INTERVIEWS, "respondent_turns_per_interview": PAIRS,
-                      "turns_generated_with_held_out": turns}}
+                      "turns_generated_with_held_out": turns},
+           "umap_jit_cache_present_before_cold_run": cache_dir().is_dir()}
     out["cold"] = _cli_run(corpus, work, "cold")
     print(f"cold: {out['cold']}", flush=True)
     out["warm"] = _cli_run(corpus, work, "warm")

@@ -123,6 +123,9 @@ def latest(cache_dir: Path, family: str) -> tuple[str, set[str]] | None:
 
 def load_model(model_dir: Path):
     """A saved BERTopic model, without trying to fetch its embedding model by name."""
+    from pipeline.topics import jit_cache
+
+    jit_cache.prepare()
     prior = os.environ.get("HF_HUB_OFFLINE")
     os.environ["HF_HUB_OFFLINE"] = "1"  # BERTopic.load tries to load the embedding model by name
     try:

@@ -71,6 +71,9 @@ def merge(cached: TopicResult, base_model_dir: Path | None, excerpts: Sequence[E
     new = [i for i, e in enumerate(excerpts) if e.id not in known]
     if len(new) < MIN_NEW_EXCERPTS:
         return None
+    from pipeline.topics import jit_cache
+
+    jit_cache.prepare()
     vectors = np.asarray(vectors, dtype=np.float32)
     old_ids = [t.topic_id for t in cached.topics]
     members = {t: [i for i, e in enumerate(excerpts) if known.get(e.id) == t] for t in old_ids}

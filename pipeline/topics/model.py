@@ -142,6 +142,9 @@ def _collapsed(labels: list[int]) -> bool:
 
 def fit_topics(excerpts: Sequence[Excerpt], embeddings: np.ndarray, config: TopicsConfig = TopicsConfig()):
     """Fit a topic model; return ``(TopicResult, model)`` (the model is ``None`` for tiny corpora)."""
+    from pipeline.topics import jit_cache
+
+    jit_cache.prepare()
     docs = [e.text for e in excerpts]
     n = len(docs)
     if n < 4:  # nothing to cluster: one topic holding everything (or nothing)
