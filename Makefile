@@ -43,7 +43,7 @@ test: setup system-deps
 	$(BIN)/python -m pytest -q
 
 bench: setup
-	$(BIN)/python -m benchmarks.pipeline_bench
+	$(BIN)/python -m benchmarks.pipeline_bench && $(BIN)/python -m benchmarks.real_length
 
 bench-app: setup system-deps
 	$(BIN)/python -m benchmarks.app_load

@@ -101,5 +101,6 @@ def emergent_themes(store: Store, run_id: str) -> list[dict]:
         for r in rows:
             examples = [e.text for e in s.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(r.representative_ids[:3])))]
             out.append({"topic_id": r.topic_id, "label": r.label, "keywords": list(r.keywords), "size": r.size,
-                        "name": r.name, "examples": examples, "is_code": bool(r.name and r.name in promoted)})
+                        "name": r.name, "examples": examples, "is_code": bool(r.name and r.name in promoted),
+                        "new_in_run": r.new_in_run})
         return out

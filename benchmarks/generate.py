@@ -43,7 +43,9 @@ def generate_corpus(target: Path, *, interviews: int = 250, pairs: int = 11, see
         for i in range(interviews):
             model = demo[i % len(demo)]
             lang = model.language or "en"
-            chosen = rng.sample(pool[lang], k=min(pairs, len(pool[lang])))
+            # a real-length interview asks more than the demo's pairs of one language: draw again
+            chosen = (rng.sample(pool[lang], k=pairs) if pairs <= len(pool[lang])
+                      else [rng.choice(pool[lang]) for _ in range(pairs)])
             lines = []
             for question, answer in chosen:
                 other = rng.choice(pool[lang])[1]

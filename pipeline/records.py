@@ -249,6 +249,8 @@ class Topic:
     """Codebook categories this topic maps to; empty for an emergent theme."""
     code_scores: dict[str, float] = field(default_factory=dict)
     emergent: bool = False
+    new_in_run: bool = False
+    """Found in this run's new excerpts by the ``merged`` topic policy (``pipeline.topics.merge``)."""
 
 
 @dataclass(frozen=True)

@@ -239,6 +239,7 @@ def topics(plan: RunPlan, excerpts: Sequence[Excerpt], vectors: np.ndarray):
     key = cache.cache_key(embedder_id, plan.config.topics, ids)
     family = cache.family_key(embedder_id, plan.config.topics)
     cache_dir = plan.output_root / ".cache" / "topics"
+    config = plan.config.topics
     if not plan.refit:
         hit = cache.load(cache_dir, key)
         if hit is not None:
@@ -247,10 +248,26 @@ def topics(plan: RunPlan, excerpts: Sequence[Excerpt], vectors: np.ndarray):
         if last is not None and excerpts:
             last_key, last_ids = last
             share_known = sum(1 for i in ids if i in last_ids) / len(ids)
-            cached = cache.load(cache_dir, last_key) if share_known >= cache.EXTEND_MIN_SHARE else None
+            min_share = cache.MERGE_MIN_SHARE if config.incremental == "merged" else cache.EXTEND_MIN_SHARE
+            cached = cache.load(cache_dir, last_key) if share_known >= min_share else None
             if cached is not None and cached[1] is not None:
-                return cache.extend(cached[0], cached[1], excerpts, vectors), cached[1]
-    result, model = fit_topics(excerpts, vectors, plan.config.topics)
+                merged = None
+                if config.incremental == "merged":
+                    from pipeline.topics.merge import MIN_NEW_EXCERPTS, merge
+
+                    merged = merge(cached[0], cached[1], excerpts, vectors, config, config.new_topic_similarity)
+                if merged is None:
+                    result = cache.extend(cached[0], cached[1], excerpts, vectors)
+                    if config.incremental == "merged" and result.params["new_excerpts"]:
+                        result = dataclasses.replace(result, params={
+                            **result.params, "why_not_merged": f"fewer than {MIN_NEW_EXCERPTS} new excerpts "
+                                                              "to fit topics on"})
+                    return result, cached[1]
+                result, model = merged
+                folder = cache.store(cache_dir, key, result, model, embedder_id)
+                cache.remember_latest(cache_dir, family, key, ids)
+                return result, folder
+    result, model = fit_topics(excerpts, vectors, config)
     result = dataclasses.replace(result, params={**result.params, "reused": False, "policy": "refit"})
     folder = cache.store(cache_dir, key, result, model, embedder_id)
     cache.remember_latest(cache_dir, family, key, ids)

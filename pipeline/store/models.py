@@ -196,6 +196,8 @@ class TopicRow(Base):
     code_scores: Mapped[dict] = mapped_column(JSON, default=dict)
     emergent: Mapped[bool] = mapped_column(Boolean, default=False)
     name: Mapped[str | None] = mapped_column(Text, nullable=True)  # a coder's name for an emergent theme
+    new_in_run: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Found in this run's new excerpts (the ``merged`` topic policy)."""
 
 
 class SuggestionRow(Base):

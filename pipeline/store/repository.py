@@ -233,6 +233,28 @@ class Repository:
             insert_ignoring_duplicates(s, m.EmbeddingRow, rows)
 
     # -- run results ----------------------------------------------------------------------------
+    @staticmethod
+    def _kept_theme_names(s, run_id: str, topics: Sequence[Topic]) -> dict[int, str]:
+        """Coders' names for topics that an earlier run had with the same id and keywords.
+
+        A topic kept by the ``reused``, ``extended`` or ``merged`` policy keeps its id and its
+        keywords, so the name a coder gave it in the app carries over to the new run; a
+        refitted topic has other keywords and starts unnamed.
+        """
+        wanted = {t.topic_id: list(t.keywords) for t in topics}
+        if not wanted:
+            return {}
+        rows = s.execute(select(m.TopicRow.topic_id, m.TopicRow.keywords, m.TopicRow.name)
+                         .join(m.Run, m.Run.id == m.TopicRow.run_id)
+                         .where(m.TopicRow.run_id != run_id, m.TopicRow.name.is_not(None),
+                                m.TopicRow.topic_id.in_(list(wanted)))
+                         .order_by(m.Run.started_at.desc(), m.Run.id.desc()))
+        names: dict[int, str] = {}
+        for topic_id, keywords, name in rows:
+            if topic_id not in names and list(keywords or []) == wanted[topic_id]:
+                names[topic_id] = name
+        return names
+
     def save_run_results(
         self,
         run_id: str,
@@ -247,10 +269,12 @@ class Repository:
         with self.store.transaction() as s:
             for table in (m.SuggestionRow, m.RunExcerpt, m.TopicRow, m.QuarantineRow):
                 s.execute(delete(table).where(table.run_id == run_id))
+            names = self._kept_theme_names(s, run_id, topics)
             s.add_all(
                 m.TopicRow(run_id=run_id, topic_id=t.topic_id, label=t.label, keywords=list(t.keywords),
                            size=t.size, representative_ids=list(t.representative_ids), codes=list(t.codes),
-                           code_scores=dict(t.code_scores), emergent=t.emergent)
+                           code_scores=dict(t.code_scores), emergent=t.emergent, new_in_run=t.new_in_run,
+                           name=names.get(t.topic_id))
                 for t in topics
             )
             s.add_all(

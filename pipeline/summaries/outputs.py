@@ -98,13 +98,15 @@ def write_topics_csv(path: Path, transcripts: Sequence[Transcript], excerpts: Se
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow([safe_cell(h) for h in ["topic", "label", "size", "keywords", "maps_to", "emergent",
-                                                "representative_excerpts", *[f"excerpts_{c}" for c in cities]]])
+                                                "representative_excerpts", "new_in_run",
+                                                *[f"excerpts_{c}" for c in cities]]])
         for t in topics:
             per_city = [sum(1 for e in excerpts if topic_of.get(e.id) == t.topic_id and city_of[e.transcript_id] == c)
                         for c in cities]
             writer.writerow([safe_cell(v) for v in (t.topic_id, t.label, t.size, ";".join(t.keywords),
                                                     ";".join(t.codes), str(t.emergent).lower(),
-                                                    ";".join(t.representative_ids), *per_city)])
+                                                    ";".join(t.representative_ids), str(t.new_in_run).lower(),
+                                                    *per_city)])
 
 
 def write_run_outputs(
@@ -165,6 +167,7 @@ def write_run_outputs(
         "transcripts": len(transcripts), "quarantined": len(quarantined), "excerpts": len(excerpts),
         "excerpts_with_suggestions": suggested, "topics": len(topics),
         "emergent_themes": sum(1 for t in topics if t.emergent),
+        "new_topics": sum(1 for t in topics if t.new_in_run),
         "languages": sorted({e.language for e in excerpts if e.language}),
         "cities": cities,
     }
@@ -208,7 +211,9 @@ def write_run_outputs(
         "embedder_id": embedder_id,
         "mapper": plan.config.mapping.mapper,
         "mapping_notes": list(plan.mapping_notes),
-        "topic_model": {**topic_params, "saved": (out / "topic_model").is_dir()},
+        "topic_model": {**topic_params, "saved": (out / "topic_model").is_dir(),
+                        "new_in_this_run": [{"topic_id": t.topic_id, "keywords": list(t.keywords), "size": t.size,
+                                             "emergent": t.emergent} for t in topics if t.new_in_run]},
         "packages": package_versions(),
         "inputs": inputs,
         "quarantined": [{"file": q.file, "reason": q.reason} for q in quarantined],

@@ -99,7 +99,8 @@ def render_report(
     study = report_sections(analysis) if analysis is not None else ""
     labels = {c.name: c.label for c in codebook.codes}
     rows = "".join(
-        f"<tr><td>{t.topic_id}</td><td>{t.size}</td><td>{escape(', '.join(t.keywords[:8]))}</td>"
+        f"<tr><td>{t.topic_id}{' <strong>new in this run</strong>' if t.new_in_run else ''}</td><td>{t.size}</td>"
+        f"<td>{escape(', '.join(t.keywords[:8]))}</td>"
         f"<td>{escape(', '.join(labels.get(c, c) for c in t.codes)) or '<em>emergent theme</em>'}</td></tr>"
         for t in topics
     )

@@ -9,6 +9,12 @@
   assigned to the nearest topic by ``BERTopic.transform`` (cosine to topic embeddings).
   Topics, keywords and ids stay stable for coders; the price is that a genuinely new theme
   in the new interviews is not discovered until a refit.
+- ``merged`` (instead of ``extended`` when ``[topics] incremental = "merged"``, the default,
+  the last fit covers at least ``MERGE_MIN_SHARE`` of today's excerpts, and there are at least
+  ``merge.MIN_NEW_EXCERPTS`` new excerpts): known excerpts keep their
+  topics; topics are fitted on the new excerpts alone and merged in (``pipeline.topics.merge``),
+  so a theme only the new interviews talk about surfaces as a new topic, flagged
+  ``new_in_run``, while every old topic keeps its id and keywords.
 - ``refit``: otherwise, or always with ``qualflow run --refit``.
 """
 
@@ -34,13 +40,19 @@ so that no cached fit made by older code is served again."""
 MODEL_DIR = "topic_model"
 RESULT_FILE = "result.json"
 EXTEND_MIN_SHARE = 0.8
+MERGE_MIN_SHARE = 0.5
+"""``merged`` discovers new themes, so it may add more than ``extended`` (which only assigns
+new excerpts to old topics) before a refit is better: a fit of today's excerpts when the last
+fit saw fewer than half of them."""
 
 
 def cache_key(embedder_id: str, config: TopicsConfig, excerpt_ids: Sequence[str]) -> str:
     h = hashlib.sha256()
     h.update(f"fit-v{FIT_VERSION}".encode())
     h.update(embedder_id.encode())
-    h.update(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode())
+    # how runs add to a fit does not change what a fit of these excerpts is
+    fit_settings = config.model_dump(mode="json", exclude={"incremental", "new_topic_similarity"})
+    h.update(json.dumps(fit_settings, sort_keys=True).encode())
     for i in excerpt_ids:
         h.update(b"\x1f" + i.encode())
     return h.hexdigest()[:24]
@@ -52,8 +64,9 @@ def load(cache_dir: Path, key: str) -> tuple[TopicResult, Path | None] | None:
         data = json.loads((folder / RESULT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    # "new in this run" is relative to the run that found the topic, never to one reusing it
     topics = tuple(Topic(**{**t, "keywords": tuple(t["keywords"]), "representative_ids": tuple(t["representative_ids"]),
-                            "codes": tuple(t["codes"])}) for t in data["topics"])
+                            "codes": tuple(t["codes"]), "new_in_run": False}) for t in data["topics"])
     assignments = tuple(TopicAssignment(**a) for a in data["assignments"])
     model = folder / MODEL_DIR
     return TopicResult(topics, assignments, {**data["params"], "reused": True, "policy": "reused"}), (
@@ -108,6 +121,24 @@ def latest(cache_dir: Path, family: str) -> tuple[str, set[str]] | None:
         return None
 
 
+def load_model(model_dir: Path):
+    """A saved BERTopic model, without trying to fetch its embedding model by name."""
+    from pipeline.topics import jit_cache
+
+    jit_cache.prepare()
+    prior = os.environ.get("HF_HUB_OFFLINE")
+    os.environ["HF_HUB_OFFLINE"] = "1"  # BERTopic.load tries to load the embedding model by name
+    try:
+        from bertopic import BERTopic
+
+        return BERTopic.load(str(model_dir))
+    finally:
+        if prior is None:
+            os.environ.pop("HF_HUB_OFFLINE", None)
+        else:
+            os.environ["HF_HUB_OFFLINE"] = prior
+
+
 def extend(cached: TopicResult, model_dir: Path, excerpts, vectors) -> TopicResult:
     """Keep the cached assignments of known excerpts; give new ones their nearest topic."""
     import numpy as np
@@ -116,17 +147,7 @@ def extend(cached: TopicResult, model_dir: Path, excerpts, vectors) -> TopicResu
     new = [i for i, e in enumerate(excerpts) if e.id not in known]
     assigned = dict(known)
     if new:
-        prior = os.environ.get("HF_HUB_OFFLINE")
-        os.environ["HF_HUB_OFFLINE"] = "1"  # BERTopic.load tries to load the embedding model by name
-        try:
-            from bertopic import BERTopic
-
-            model = BERTopic.load(str(model_dir))
-        finally:
-            if prior is None:
-                os.environ.pop("HF_HUB_OFFLINE", None)
-            else:
-                os.environ["HF_HUB_OFFLINE"] = prior
+        model = load_model(model_dir)
         topics, _ = model.transform([excerpts[i].text for i in new], embeddings=np.asarray(vectors)[new])
         for i, t in zip(new, topics):
             assigned[excerpts[i].id] = int(t)

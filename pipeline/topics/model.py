@@ -142,6 +142,9 @@ def _collapsed(labels: list[int]) -> bool:
 
 def fit_topics(excerpts: Sequence[Excerpt], embeddings: np.ndarray, config: TopicsConfig = TopicsConfig()):
     """Fit a topic model; return ``(TopicResult, model)`` (the model is ``None`` for tiny corpora)."""
+    from pipeline.topics import jit_cache
+
+    jit_cache.prepare()
     docs = [e.text for e in excerpts]
     n = len(docs)
     if n < 4:  # nothing to cluster: one topic holding everything (or nothing)
@@ -181,5 +184,7 @@ def save_topic_model(model, folder: Path, embedder_id: str) -> Path | None:
     if model is None:
         return None
     folder.mkdir(parents=True, exist_ok=True)
-    model.save(str(folder), serialization="safetensors", save_ctfidf=True, save_embedding_model=embedder_id)
+    # a merged model has no c-TF-IDF (as with BERTopic.merge_models)
+    model.save(str(folder), serialization="safetensors", save_ctfidf=getattr(model, "c_tf_idf_", None) is not None,
+               save_embedding_model=embedder_id)
     return folder

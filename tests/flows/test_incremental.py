@@ -118,7 +118,9 @@ def test_adding_a_transcript_embeds_only_new_excerpts_and_keeps_ids_and_decision
     new_excerpts = second["counts"]["excerpts"] - first["counts"]["excerpts"]
     assert new_excerpts > 0
     assert second["embedding_cache"]["embedded"] <= new_excerpts  # only new text (duplicates count once)
+    # too few new excerpts to fit topics on: they are assigned to the old ones
     assert second["topic_model"]["policy"] == "extended" and second["topic_model"]["new_excerpts"] == new_excerpts
+    assert second["topic_model"]["why_not_merged"]
     with store.session() as s:
         week1 = set(s.scalars(select(m.RunExcerpt.excerpt_id).where(m.RunExcerpt.run_id == "week1")))
         week2 = set(s.scalars(select(m.RunExcerpt.excerpt_id).where(m.RunExcerpt.run_id == "week2")))
@@ -128,6 +130,57 @@ def test_adding_a_transcript_embeds_only_new_excerpts_and_keeps_ids_and_decision
     refit = cli_run(corpus, config, env, "refit", "--refit")
     assert refit.returncode == 0, stderr_of(refit=refit)
     assert run_json(tmp, "refit")["topic_model"]["policy"] == "refit"
+
+
+def test_interviews_on_a_theme_the_corpus_never_had_surface_as_a_new_topic_and_old_ids_stay(setup):
+    from app.themes import emergent_themes
+    from tests.topics.new_theme import beekeeping_answers
+
+    corpus, config, url, env, tmp = setup
+    week1 = cli_run(corpus, config, env, "week1")
+    assert week1.returncode == 0, stderr_of(week1=week1)
+    first = run_json(tmp, "week1")
+    store = Store(url)
+    with store.transaction() as s:  # a coder named an emergent theme in the app after week 1
+        named = s.scalars(select(m.TopicRow).where(m.TopicRow.run_id == "week1").order_by(m.TopicRow.topic_id)).first()
+        named.name = "Trust between parents"
+        old_topics = {t.topic_id: list(t.keywords) for t in s.scalars(select(m.TopicRow)
+                                                                      .where(m.TopicRow.run_id == "week1"))}
+        old_assignment = dict(s.execute(select(m.RunExcerpt.excerpt_id, m.RunExcerpt.topic_id)
+                                        .where(m.RunExcerpt.run_id == "week1")).all())
+
+    lines = []
+    for answer in beekeeping_answers(80):
+        lines += ["Interviewer: And what else happened with the bees this year, tell me more?", "",
+                  f"Respondent: {answer}", ""]
+    (corpus / "EN-09_beekeeper.txt").write_text("\n".join(lines), encoding="utf-8")
+    week2 = cli_run(corpus, config, env, "week2")
+    assert week2.returncode == 0, stderr_of(week2=week2)
+    second = run_json(tmp, "week2")
+    assert second["topic_model"]["policy"] == "merged", second["topic_model"]
+    new = second["topic_model"]["new_in_this_run"]
+    assert len(new) >= 1 and all(t["topic_id"] > max(old_topics) for t in new)
+    assert any(any(w in k for k in t["keywords"] for w in ("bee", "honey", "hive")) for t in new)
+    assert second["counts"]["new_topics"] == len(new) and "new in this run" in (
+        tmp / "outputs" / "week2" / "report.html").read_text(encoding="utf-8")
+    with store.session() as s:
+        rows = {t.topic_id: t for t in s.scalars(select(m.TopicRow).where(m.TopicRow.run_id == "week2"))}
+        assert all(list(rows[i].keywords) == kw and not rows[i].new_in_run for i, kw in old_topics.items())
+        assert rows[named.topic_id].name == "Trust between parents"  # the coder's name stays with the topic
+        now = dict(s.execute(select(m.RunExcerpt.excerpt_id, m.RunExcerpt.topic_id)
+                             .where(m.RunExcerpt.run_id == "week2")).all())
+        assert all(now[e] == t for e, t in old_assignment.items())  # old excerpts keep their topics
+        bee_topics = [now[e.id] for e in s.scalars(select(m.ExcerptRow)
+                                                    .where(m.ExcerptRow.transcript_id == "en-09-beekeeper"))]
+        assert bee_topics and sum(t in {x["topic_id"] for x in new} for t in bee_topics) >= 0.8 * len(bee_topics)
+    page = {t["topic_id"]: t for t in emergent_themes(store, "week2")}
+    assert all(page[t["topic_id"]]["new_in_run"] for t in new if t["emergent"])
+
+    refit = cli_run(corpus, config, env, "refit", "--refit")
+    assert refit.returncode == 0, stderr_of(refit=refit)
+    again = run_json(tmp, "refit")
+    assert again["topic_model"]["policy"] == "refit" and again["topic_model"]["new_in_this_run"] == []
+    assert first["topic_model"]["policy"] == "refit"
 
 
 def test_two_runs_started_at_once_on_one_store_both_finish_cleanly(setup):
