@@ -1,15 +1,15 @@
 """``topics.new_in_run``: a topic the ``merged`` policy found in a run's new excerpts.
 
-Revision ID: 0004_topic_new_in_run
-Revises: 0003_security
+Revision ID: 0006_topic_new_in_run
+Revises: 0005_studies
 Create Date: 2026-12-04 19:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_topic_new_in_run'
-down_revision = '0003_security'
+revision = '0006_topic_new_in_run'
+down_revision = '0005_studies'
 branch_labels = None
 depends_on = None
 
