@@ -117,6 +117,12 @@ def test_demo_run_codes_survey_answers_and_report_passages_and_summarises_the_su
     assert trust["links"] == ["trust"] and trust["agree_low"] < 0.70 < trust["agree_high"]
     summary = list(csv.DictReader(open(out / "survey_summary.csv", encoding="utf-8")))
     assert len(summary) == len(run["survey"]["closed"]) == 7 * 5  # 7 closed items x (4 cities + all)
+    # the closed items linked to a barrier are triangulated beside the interviews, per city
+    kortrijk = (out / "city_summaries" / "Kortrijk.md").read_text(encoding="utf-8")
+    triangulation = kortrijk.split("## Triangulation", 1)[1]
+    row = next(line for line in triangulation.splitlines() if line.startswith("| Trust |"))
+    share = round(100 * closed["trust_hard", "Kortrijk"]["agree_share"])
+    assert f"{share}% agree (n={closed['trust_hard', 'Kortrijk']['n']})" in row
 
 
 def test_report_is_offline_and_escapes_transcript_text(demo_run):
