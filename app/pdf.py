@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from pipeline.summaries.study import closed_item_text
+
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
@@ -60,19 +62,45 @@ def signed_summary_pdf(content: dict, *, validator: str, signed_at: str, comment
     for style in styles.byName.values():
         style.fontName = font
     body, h1, h2, small = styles["BodyText"], styles["Title"], styles["Heading2"], styles["Italic"]
-    label = {c["name"]: c["label"] for c in content["codes"]}
 
     def p(value, style=body):
         return Paragraph(_text(value, font), style)
 
-    story = [p(f"{content['city']}: barriers to co-producing childcare", h1),
+    def grid(data):
+        t = Table(data, repeatRows=1)
+        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return t
+
+    across = "codes" not in content  # the cross-city comparison carries the study's keys only
+    title = ("Across cities: common trends and differences" if across
+             else f"{content['city']}: barriers to co-producing childcare")
+    story = [p(title, h1),
              p(f"Signed off by {validator} on {signed_at}. Run {content['run_id']}, codebook "
                f"{content['codebook']['id']}."),
              p(f"sha256 of the signed content: {sha256}", small)]
     if comment:
         story.append(p(f"Comment: {comment}"))
-    story += [Spacer(1, 4 * mm), p(f"{content['interviews']} interviews, {content['excerpts']} excerpts, "
-                                   f"{content['reviewed_excerpts']} reviewed by coders.")]
+    if not across:
+        story += _city_story(content, p, grid, body, h2, styles["Heading3"], small)
+    else:
+        story += [Spacer(1, 4 * mm), p("Narrative", h2), p(content["narrative"] or "(no narrative)")]
+    story += _study_story(content, p, grid, h2, styles["Heading3"], small)
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, title=f"{content['city']} summary (signed)", author=validator,
+                      leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm, bottomMargin=18 * mm).build(story)
+    return out.getvalue()
+
+
+def _city_story(content: dict, p, grid, body, h2, h3, small) -> list:
+    """Counts, prevalence, narrative, quotes, themes and evidence of one city's signed content."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Spacer
+
+    label = {c["name"]: c["label"] for c in content["codes"]}
+    story = [Spacer(1, 4 * mm), p(f"{content['interviews']} interviews, {content['excerpts']} excerpts, "
+                                  f"{content['reviewed_excerpts']} reviewed by coders.")]
 
     def table(title, key, column, columns):
         rows = {(r["code"], r[column]): r for r in content[key]}
@@ -84,11 +112,7 @@ def signed_summary_pdf(content: dict, *, validator: str, signed_at: str, comment
                 share = r["excerpts"] / r["of_excerpts"] if r and r["of_excerpts"] else 0
                 line.append(p(f"{share:.0%} ({r['excerpts']}/{r['of_excerpts']})" if r else "–"))
             data.append(line)
-        t = Table(data, repeatRows=1)
-        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        return [Spacer(1, 4 * mm), p(title, h2), t]
+        return [Spacer(1, 4 * mm), p(title, h2), grid(data)]
 
     story += table("Prevalence by respondent role", "prevalence_by_role", "role", ["all", *content["roles"]])
     story += table("Prevalence by interview-guide section", "prevalence_by_section", "section", content["sections"])
@@ -97,7 +121,7 @@ def signed_summary_pdf(content: dict, *, validator: str, signed_at: str, comment
     for code in content["codes"]:
         quotes = content["quotes"].get(code["name"], [])
         if quotes:
-            story.append(p(label[code["name"]], styles["Heading3"]))
+            story.append(p(label[code["name"]], h3))
             for q in quotes:
                 story.append(p(f"“{q['text']}” — {q['interview_id']}, {q['role'] or 'unknown role'}, "
                                f"{q['language'] or '?'}"))
@@ -108,7 +132,47 @@ def signed_summary_pdf(content: dict, *, validator: str, signed_at: str, comment
     for code in content["codes"]:
         ids = content["evidence"].get(code["name"], [])
         story.append(p(f"{label[code['name']]}: {', '.join(ids) if ids else 'none'}", small))
-    out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, title=f"{content['city']} summary (signed)", author=validator,
-                      leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm, bottomMargin=18 * mm).build(story)
-    return out.getvalue()
+    return story
+
+
+def _study_story(content: dict, p, grid, h2, h3, small) -> list:
+    """Triangulation (interviews, survey, reports) and the policy narrative with its links;
+    nothing for a summary signed before the study's analysis existed."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Spacer
+
+    tri = content.get("triangulation")
+    if not tri:
+        return []
+    labels = tri["labels"]
+    story = [Spacer(1, 4 * mm), p("Triangulation: interviews, survey and official reports", h2)]
+    for city in tri["cities"]:
+        if len(tri["cities"]) > 1:
+            story.append(p(city["city"], h3))
+        story.append(p(f"{city['interviews']} interviews, {city['survey_answers']} survey respondents with open "
+                       f"answers, {city['documents']} official reports."))
+        data = [[p(h) for h in ("Barrier", "Interviews", "Survey: open answers", "Survey: linked closed items",
+                                "Reports", "Flags")]]
+        for ev in city["barriers"]:
+            i, a, d = ev["interviews"], ev["survey_answers"], ev["documents"]
+            pages = sorted({q["page"] for q in ev["document_quotes"] if q.get("page") is not None})
+            data.append([p(labels.get(ev["barrier"], ev["barrier"])),
+                         p(f"{i['sources']}/{i['of_sources']} interviews, {i['excerpts']}/{i['of_excerpts']} excerpts"),
+                         p(f"{a['excerpts']}/{a['of_excerpts']}"),
+                         p("; ".join(closed_item_text(c) for c in ev["closed_items"]) or "–"),
+                         p(f"{d['excerpts']}/{d['of_excerpts']} passages"
+                           + (f" (pp. {', '.join(map(str, pages))})" if pages else "")),
+                         p("; ".join(f["message"] for f in ev["flags"]) or "–")])
+        story.append(grid(data))
+    sections = content.get("policy_narrative", {}).get("sections", [])
+    if sections:
+        story += [Spacer(1, 4 * mm), p("Policy narrative: the extractive draft and its evidence", h2)]
+        for section in sections:
+            story.append(p(section["title"], h3))
+            for claim in section["claims"]:
+                story.append(p(claim["text"]))
+                links = [f"{link['id']}" + (f" p. {link['page']}" if link.get("page") is not None else "")
+                         for link in claim.get("links", [])]
+                if links:
+                    story.append(p("Evidence: " + ", ".join(links), small))
+    return story

@@ -120,6 +120,19 @@ def comparison_signoff(request: Request, user: CurrentUser = Depends(require(can
                 f"/comparison?run={quote(the_run.id)}")
 
 
+@router.get("/comparison/signoffs/{signoff_id}/export.pdf")
+def comparison_export_pdf(request: Request, signoff_id: int,
+                          user: CurrentUser = Depends(require(can_read_summaries)), run: str = ""):
+    with store_of(request).session() as s:
+        the_run = run_for(request, s, run)
+        row, validator = summaries.signoff(s, the_run.id, study.ACROSS_CITY, signoff_id)
+    pdf = signed_summary_pdf(row.content, validator=validator, signed_at=format_time(row.signed_at), comment=row.comment,
+                             sha256=row.content_sha256)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''across-cities-signed-{row.id}.pdf",
+                             "Cache-Control": "no-store"})
+
+
 @router.get("/cities/{city}/evidence")
 def city_evidence(request: Request, city: str, user: CurrentUser = Depends(require(can_read_summaries)),
                   run: str = "", code: str = "", role: str = "", section: str = ""):

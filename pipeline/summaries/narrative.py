@@ -30,7 +30,8 @@ def _excerpt_links(ids: Sequence[str], source: dict[str, tuple[str, int | None]]
 
 
 def _quote_claim(key: str, q: Quote, intro: str, kind: str = "quote") -> dict:
-    where = f"p. {q.page}" if q.page is not None else (q.role or "unknown role").replace("_", " ")
+    fallback = "survey respondent" if kind == "survey" else "unknown role"
+    where = f"p. {q.page}" if q.page is not None else (q.role or fallback).replace("_", " ")
     return {"key": key, "kind": kind, "text": f"{intro}: \u201c{q.text}\u201d ({q.source_id}, {where}).",
             "figures": {}, "quote": q.text,
             "links": [{"kind": "excerpt", "id": q.excerpt_id, "source": q.source_id, "page": q.page}]}
@@ -43,8 +44,9 @@ def _closed_claim(key: str, item: dict, city: str) -> dict | None:
         interval = (f" (95% interval {_pct(item['agree_low'])}\u2013{_pct(item['agree_high'])})"
                     if item["agree_low"] is not None and item["agree_high"] is not None else "")
         return {"key": key, "kind": "survey", "links": link,
-                "text": f"{_pct(item['agree_share'])} of {item['n']} survey respondents in {city} agreed with "
-                        f"\u201c{label}\u201d{interval}.",
+                "text": f"{_pct(item['agree_share'])} of {item['n']} survey respondents in {city} "
+                        + ("answered yes to" if item.get("kind") == "yes_no" else "agreed with")
+                        + f" \u201c{label}\u201d{interval}.",
                 "figures": {"agree_share": round(item["agree_share"], 4), "n": item["n"]}}
     if item["mean"] is not None:
         interval = (f" (95% interval {item['mean_low']:.2f}\u2013{item['mean_high']:.2f})"
@@ -166,7 +168,8 @@ def comparison_narrative(tri: Triangulation, excerpts: Sequence[Any], rule_share
             rows.sort(key=lambda r: (r["agree_share"], r["city"]))
             lo, hi = rows[0], rows[-1]
             claims.append({"key": f"{ACROSS}/{barrier}/closed/{item_id}", "kind": "survey",
-                           "text": f"Agreement with \u201c{hi['label'] or item_id}\u201d ranged from "
+                           "text": ("Yes answers to" if hi.get("kind") == "yes_no" else "Agreement with")
+                                   + f" \u201c{hi['label'] or item_id}\u201d ranged from "
                                    f"{_pct(lo['agree_share'])} in {lo['city']} to {_pct(hi['agree_share'])} in "
                                    f"{hi['city']}.",
                            "figures": {r["city"]: round(r["agree_share"], 4) for r in rows},

@@ -40,6 +40,17 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def closed_item_text(item: dict) -> str:
+    """A closed survey item in a few words: its share agreeing (or answering yes), else its mean, and n."""
+    if item["agree_share"] is not None:
+        figure = f"{item['agree_share']:.0%} " + ("yes" if item.get("kind") == "yes_no" else "agree")
+    elif item["mean"] is not None:
+        figure = f"mean {item['mean']:.2f}"
+    else:
+        figure = "n/a"
+    return f"{item['label'] or item['item']}: {figure} (n={item['n']})"
+
+
 def triangulation_markdown(tri: Triangulation, city: str) -> str:
     c = tri.city(city)
     lines = ["## Triangulation: interviews, survey and official reports", "",
@@ -48,10 +59,7 @@ def triangulation_markdown(tri: Triangulation, city: str) -> str:
              "| Barrier | Interviews | Survey: open answers | Survey: linked closed items | Reports | Flags |",
              "|---|---|---|---|---|---|"]
     for ev in c.barriers:
-        closed = "; ".join(
-            f"{_md(i['label'] or i['item'])}: " + (f"{i['agree_share']:.0%} agree" if i["agree_share"] is not None
-                                                   else f"mean {i['mean']:.2f}" if i["mean"] is not None else "n/a")
-            + f" (n={i['n']})" for i in ev.closed_items) or "–"
+        closed = "; ".join(_md(closed_item_text(i)) for i in ev.closed_items) or "–"
         pages = sorted({q.page for q in ev.document_quotes if q.page is not None})
         lines.append(
             f"| {_md(tri.labels[ev.barrier])} | {ev.interviews.sources}/{ev.interviews.of_sources} interviews, "
@@ -118,5 +126,5 @@ def report_sections(analysis: StudyAnalysis) -> str:
         + f"<h2>Across cities (draft)</h2>{narrative_html(analysis.narratives[ACROSS])}")
 
 
-__all__ = ["COMPARISON_FILE", "StudyAnalysis", "city_markdown", "comparison_markdown", "narrative_html",
-           "report_sections", "study_analysis", "triangulation_markdown"]
+__all__ = ["COMPARISON_FILE", "StudyAnalysis", "city_markdown", "closed_item_text", "comparison_markdown",
+           "narrative_html", "report_sections", "study_analysis", "triangulation_markdown"]

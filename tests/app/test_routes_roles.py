@@ -35,6 +35,8 @@ GETS = [
     ("GET", "/cities/{city}/signoffs/{signoff_id}/export.pdf", f"/cities/{SIGNED_CITY}/signoffs/{{signoff}}/export.pdf",
      {"admin": 200, "coder": 403, "validator": 200}),
     ("GET", "/comparison", "/comparison", {"admin": 200, "coder": 403, "validator": 200}),
+    ("GET", "/comparison/signoffs/{signoff_id}/export.pdf", "/comparison/signoffs/{comparison_signoff}/export.pdf",
+     {"admin": 200, "coder": 403, "validator": 200}),
     ("GET", "/admin", "/admin", {"admin": 200, "coder": 403, "validator": 403}),
     ("GET", "/admin/codebook", "/admin/codebook", {"admin": 200, "coder": 403, "validator": 403}),
     ("GET", "/admin/users", "/admin/users", {"admin": 200, "coder": 403, "validator": 403}),
@@ -104,7 +106,7 @@ def test_every_protected_route_checks_a_named_permission(application):
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
 def test_route_table(role, client_for, store, users):
-    from app import summaries
+    from app import study, summaries
     from pipeline.store import models as m
 
     with store.session() as s:
@@ -113,6 +115,18 @@ def test_route_table(role, client_for, store, users):
     with store.session() as s:
         signed_sha = summaries.city_state(s, run, SIGNED_CITY).sha256
     signed = summaries.sign_off(store, validator, run, SIGNED_CITY, "fine", signed_sha)
+    # a comparison signed earlier, on decisions that have changed since: exportable, not locked
+    from datetime import datetime, timezone
+
+    with store.transaction() as s:
+        earlier = summaries.comparison_content(s, run, "")
+        earlier["basis"]["last_decision_id"] = -1
+        signed_across = m.SignOff(run_id=run.id, city=study.ACROSS_CITY, user_id=users["validator"], comment="",
+                                  content=earlier, content_sha256=summaries.content_sha256(earlier),
+                                  signed_at=datetime.now(timezone.utc))
+        s.add(signed_across)
+        s.flush()
+        signed_across_id = signed_across.id
     with store.session() as s:
         # what the validator will see after the narrative POST that comes before the sign-off
         sha = summaries.content_sha256(summaries.summary_content(s, run, CITY, "Funding dominates."))
@@ -120,7 +134,7 @@ def test_route_table(role, client_for, store, users):
     suggestion = world.suggestion_ids(store)[(0, "funding_calls")]
     values = {"signoff": signed.id, "suggestion": suggestion, "version": world.version_of(store, suggestion),
               "excerpt": world.excerpts()[0].id, "sha": sha, "coder2": users["coder2"],
-              "comparison_sha": comparison_sha}
+              "comparison_sha": comparison_sha, "comparison_signoff": signed_across_id}
 
     client = client_for(role)
     seen = {}

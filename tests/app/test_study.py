@@ -118,3 +118,32 @@ def test_the_signed_study_content_covers_survey_summaries_and_report_passages():
     edited = [dataclasses.replace(e, text="Now it speaks.") if e.id == "doc.1" else e for e in excerpts]
     assert _hash_of(run, edited, codes, metas) != signed
     assert isinstance(excerpts[-1], SourcedExcerpt)
+
+
+def test_signed_pdfs_carry_the_triangulation_and_the_linked_narrative(client_for, store):
+    import io
+
+    from pdfminer.high_level import extract_text
+
+    _set_survey(store, [SURVEY])
+    validator = client_for("validator")
+    _accept(client_for("coder"), store, (0, "funding_calls"))
+    assert validator.post("/cities/Bologna/signoff", {"comment": "ok", "content_sha256": _sha(
+        validator.get("/cities/Bologna").text)}).status_code == 303
+    assert validator.post("/comparison/signoff", {"comment": "ok", "content_sha256": _sha(
+        validator.get("/comparison").text)}).status_code == 303
+    with store.session() as s:
+        city_row = s.query(m.SignOff).filter_by(city="Bologna").one()
+        across_row = s.query(m.SignOff).filter_by(city=study.ACROSS_CITY).one()
+    first = world.excerpts()[0]
+    for url, title in [(f"/cities/Bologna/signoffs/{city_row.id}/export.pdf", "Bologna: barriers"),
+                       (f"/comparison/signoffs/{across_row.id}/export.pdf", "Across cities")]:
+        response = validator.get(url)
+        assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+        text = " ".join(extract_text(io.BytesIO(response.content)).split())
+        assert title in text and "Triangulation: interviews, survey and official reports" in text
+        assert "Applying for public grants is hard: 65% agree (n=117)" in text
+        assert "Policy narrative" in text and "Evidence: " in text and first.id in text
+    comparison = validator.get("/comparison").text
+    assert f"/comparison/signoffs/{across_row.id}/export.pdf" in comparison
+    assert validator.get("/comparison/signoffs/9999/export.pdf").status_code == 404

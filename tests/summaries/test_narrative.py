@@ -86,3 +86,23 @@ def test_the_run_folder_markdown_carries_triangulation_and_drafts():
     assert "### Trust \u00d7 State support and capacity" in bologna and "`bo3.b`" in bologna
     across = comparison_markdown(analysis, "r1")
     assert "Common trend: trust came up in every city (interviews: Bologna 3/4, Budapest 1/2)." in across
+
+
+def test_yes_no_items_are_reported_as_yes_answers_and_survey_quotes_name_the_respondent():
+    from pipeline.summaries.study import closed_item_text
+
+    excerpts, codes, metas, closed, tri = built()
+    story = claims(city_narrative(tri, "Bologna", excerpts))
+    survey_quote = story["Bologna/funding_calls/survey_quote"]["text"]
+    assert "survey respondent)" in survey_quote and "unknown role" not in survey_quote
+    yes_no = dict(closed[0], kind="yes_no", label="Would you use an online booking calendar?")
+    likert = closed[0]
+    assert closed_item_text(yes_no) == "Would you use an online booking calendar?: 10% yes (n=117)"
+    assert closed_item_text(likert) == "Difficulty trusting other people with childcare: 10% agree (n=117)"
+    excerpts2, codes2, metas2, raw = study()
+    raw = [dict(r, kind="yes_no") for r in raw]
+    tri2 = triangulate(excerpts2, codes2, metas2, BOOK, raw)
+    text = claims(city_narrative(tri2, "Bologna", excerpts2))["Bologna/trust/closed/trust_others"]["text"]
+    assert "10% of 117 survey respondents in Bologna answered yes to" in text
+    across = claims(comparison_narrative(tri2, excerpts2))
+    assert any(c["text"].startswith("Yes answers to") for c in across.values())
