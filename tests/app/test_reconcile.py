@@ -76,6 +76,9 @@ def test_the_admin_sees_the_disagreement_side_by_side_and_records_the_agreed_cod
         entry = s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "reconcile")).one()
         assert entry.object_id == first and entry.details["codes_after"] == ["funding_calls", "trust"]
         assert entry.study == "test"
+        from pipeline.store.studies import studies
+
+        assert [st.coders for st in studies(s) if st.name == "test"] == [("ana", "ben")]  # the admin is no coder
         assert summaries.accepted_codes(s, world.RUN, [first, second]) == {first: {"funding_calls", "trust"},
                                                                            second: {"trust"}}
     page = admin.get("/admin/reconcile").text
