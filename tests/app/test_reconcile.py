@@ -182,3 +182,17 @@ def test_validators_read_the_reconciliation_and_coders_never_see_it(disagreement
     assert vera.post(f"/admin/reconcile/{first}", {"run": world.RUN, "version": "4", "codes": ["trust"]}).status_code == 403
     assert ana.get("/admin/reconcile").status_code == 403
     assert ana.post(f"/admin/reconcile/{first}", {"run": world.RUN, "version": "4", "codes": ["trust"]}).status_code == 403
+
+
+def test_script_in_a_double_coded_excerpt_renders_as_text(client_for, store, users):
+    admin, ana, ben = client_for("admin"), client_for("coder"), client_for("coder2")
+    excerpt = world.excerpts()[3]  # carries <script>alert(1)</script> from the transcript itself
+    assert world.XSS in excerpt.text
+    with store.transaction() as s:
+        s.add_all(m.Assignment(run_id=world.RUN, excerpt_id=excerpt.id, user_id=users[c]) for c in ("coder", "coder2"))
+    sid = world.suggestion_ids(store)[(3, "digital_divide")]
+    assert _decide(ana, sid, "accept", 0).status_code == 200
+    assert _decide(ben, sid, "reject", 0).status_code == 200
+    page = admin.get("/admin/reconcile").text
+    assert f'data-excerpt="{excerpt.id}" data-state="open"' in page
+    assert world.XSS not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
