@@ -85,9 +85,9 @@ def export_qdpx(store: Store, run_id: str, out_path: str | Path, *, include_sugg
 
     Coders' current codes (their latest decision per excerpt or hand-coded span) become
     selections by those coders, except on an excerpt an admin reconciled: there the agreed
-    codes alone go out, as the admin's selection (``codings.prevailing``); with ``include_suggestions`` every still-open suggestion
-    becomes a selection by the user ``qualflow`` whose description gives its confidence
-    and reason. Memos become notes on their selection or source; every interview becomes a
+    codes alone go out, as the admin's selection (``codings.prevailing``). With
+    ``include_suggestions`` every still-open suggestion becomes a selection by the user
+    ``qualflow`` whose description gives its confidence and reason. Memos become notes on their selection or source; every interview becomes a
     case with its city, country, role, language, date and manifest variables.
     """
     with store.session() as session:

@@ -179,9 +179,10 @@ def test_validators_read_the_reconciliation_and_coders_never_see_it(disagreement
     page = vera.get("/admin/reconcile")
     assert page.status_code == 200 and f'data-excerpt="{first}"' in page.text
     assert "reconcile-form" not in page.text
-    assert vera.post(f"/admin/reconcile/{first}", {"run": world.RUN, "version": "4", "codes": ["trust"]}).status_code == 403
+    form = {"run": world.RUN, "version": "4", "codes": ["trust"]}
+    assert vera.post(f"/admin/reconcile/{first}", form).status_code == 403
     assert ana.get("/admin/reconcile").status_code == 403
-    assert ana.post(f"/admin/reconcile/{first}", {"run": world.RUN, "version": "4", "codes": ["trust"]}).status_code == 403
+    assert ana.post(f"/admin/reconcile/{first}", form).status_code == 403
 
 
 def test_script_in_a_double_coded_excerpt_renders_as_text(client_for, store, users):
