@@ -92,6 +92,18 @@ def can_see_agreement(user: CurrentUser | None) -> bool:
     return _is(user, "admin")
 
 
+def can_see_reconciliation(user: CurrentUser | None) -> bool:
+    """See both coders' codes of double-coded excerpts side by side and the agreed codes.
+    Validators too: they sign off summaries built from the agreed codes. Never coders, who
+    code double-coded excerpts blind to each other."""
+    return _is(user, "admin", "validator")
+
+
+def can_reconcile(user: CurrentUser | None) -> bool:
+    """Record the agreed codes of a double-coded excerpt."""
+    return _is(user, "admin")
+
+
 def can_view_audit(user: CurrentUser | None) -> bool:
     return _is(user, "admin")
 

@@ -31,6 +31,7 @@ from app.permissions import CurrentUser
 from app.review import codes_of, double_coded, effective
 from pipeline.errors import NotFound
 from pipeline.records import GUIDE_SECTIONS, Codebook
+from pipeline.review import precedence
 from pipeline.store import models as m
 from pipeline.store.db import Store
 from pipeline.summaries.city import build_city_summaries
@@ -49,7 +50,8 @@ def content_sha256(content: dict) -> str:
 
 
 def accepted_codes(session: Session, run_id: str, excerpt_ids: Iterable[str]) -> dict[str, set[str]]:
-    """The consolidated code set of each excerpt: the standing shared decision, or for a
+    """The consolidated code set of each excerpt: the codes an admin reconciled it to
+    (``pipeline.review.precedence``), else the standing shared decision, or for a
     double-coded excerpt the codes every assigned coder applied (empty until all have decided)."""
     ids = list(excerpt_ids)
     decisions: dict[str, list[m.Decision]] = defaultdict(list)
@@ -60,6 +62,10 @@ def accepted_codes(session: Session, run_id: str, excerpt_ids: Iterable[str]) ->
     private = double_coded(session, run_id, ids) if ids else {}
     out: dict[str, set[str]] = {}
     for excerpt_id, rows in decisions.items():
+        agreed = precedence.reconciled(rows).get(excerpt_id)
+        if agreed is not None:
+            out[excerpt_id] = set(agreed.codes or ())
+            continue
         coders = private.get(excerpt_id)
         if not coders:
             out[excerpt_id] = set(codes_of(effective(rows)))

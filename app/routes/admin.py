@@ -1,4 +1,4 @@
-"""Admins: runs and their codebooks, users, double-coding assignments and agreement, the audit log."""
+"""Admins: runs and their codebooks, users, double-coding assignments, agreement and reconciling, the audit log."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from app import accounts, audit, auth, doublecoding
-from app.data import cities_of, codebook_of, runs
-from app.permissions import (CurrentUser, ROLES, can_assign, can_manage_runs, can_manage_users, can_see_agreement,
-                             can_view_audit)
-from app.web import chosen_study, done, form_int, render, require, run_for, store_of
+from app import accounts, audit, auth, doublecoding, reconcile
+from app.data import cities_of, code_labels, codebook_of, runs
+from app.permissions import (CurrentUser, ROLES, can_assign, can_manage_runs, can_manage_users, can_reconcile,
+                             can_see_agreement, can_see_reconciliation, can_view_audit)
+from app.web import chosen_study, done, form_int, local_path, render, require, run_for, store_of
 from pipeline.store import models as m
+from pipeline.store.studies import is_latest
 
 router = APIRouter(prefix="/admin")
 
@@ -110,6 +111,34 @@ def agreement(request: Request, user: CurrentUser = Depends(require(can_see_agre
         the_run = run_for(request, s, run)
     pairs = doublecoding.pair_agreements(store, the_run.id, bootstrap=500)
     return render(request, "agreement.html", run=the_run, pairs=pairs)
+
+
+@router.get("/reconcile")
+def reconciliation(request: Request, user: CurrentUser = Depends(require(can_see_reconciliation)), run: str = ""):
+    store = store_of(request)
+    with store.session() as s:
+        the_run = run_for(request, s, run)
+        book = codebook_of(s, the_run) if the_run.codebook_id else None
+        may_write = can_reconcile(user) and is_latest(s, the_run)
+    state = reconcile.load(store, the_run.id)
+    codes = [(c.name, c.label, c.parent) for c in book.codes] if book else []
+    here = str(request.url.path) + ("?" + request.url.query if request.url.query else "")
+    return render(request, "reconcile.html", run=the_run, state=state, codes=codes, may_write=may_write,
+                  labels=code_labels(book) if book else {}, here=here)
+
+
+@router.post("/reconcile/{excerpt_id}")
+def record_agreed(request: Request, excerpt_id: str, user: CurrentUser = Depends(require(can_reconcile, write=True)),
+                  run: str = Form(""), version: str = Form(...), codes: Annotated[list[str], Form()] = [],
+                  next: str = Form("")):
+    """The agreed codes of a double-coded excerpt (none checked: no code applies)."""
+    store = store_of(request)
+    with store.session() as s:
+        the_run = run_for(request, s, run, write=True)
+    result = reconcile.reconcile(store, user, the_run.id, excerpt_id, codes, form_int(version, "version"))
+    return done(request, {"ok": True, "decision": result.decision_id, "excerpt": result.excerpt_id,
+                          "codes": list(result.codes), "version": result.version},
+                local_path(next, f"/admin/reconcile?run={the_run.id}"))
 
 
 @router.get("/audit")

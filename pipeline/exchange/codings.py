@@ -6,7 +6,9 @@ a coder's current coding of a unit is the ``codes`` of their latest decision on 
 insertion order (``decisions.id``). A unit is an excerpt, or a hand-coded span inside the
 transcript (``start``/``end`` set) attached to an excerpt; an ``undo`` belongs to the unit
 of the decision it undoes (as ``pipeline.review.gold.decisions_gold`` reads them). Coders are kept apart: two
-coders of one excerpt (double coding) each have their own code set.
+coders of one excerpt (double coding) each have their own code set. ``prevailing`` keeps what
+says an excerpt's codes: on an excerpt an admin reconciled, only the reconciled coding
+(``pipeline.review.precedence``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.review.precedence import RECONCILED
 from pipeline.store import models as m
 
 _CHUNK = 500
@@ -36,6 +39,8 @@ class CurrentCoding:
     codes: tuple[str, ...]
     decided_at: datetime
     decision_id: int
+    source: str = "app"
+    """The decision's source: ``app``, ``qdpx``, ``gold`` or ``reconciled``."""
 
     @property
     def key(self) -> UnitKey:
@@ -63,6 +68,19 @@ def current_codings(session: Session, excerpt_ids: Iterable[str]) -> dict[UnitKe
         coding = CurrentCoding(
             user_id=decision.user_id, username=username, excerpt_id=unit[0], start=unit[1], end=unit[2],
             codes=tuple(sorted(set(decision.codes or ()))), decided_at=decision.created_at, decision_id=decision.id,
+            source=decision.source,
         )
         current[coding.key] = coding
     return current
+
+
+def prevailing(current: dict[UnitKey, CurrentCoding]) -> dict[UnitKey, CurrentCoding]:
+    """The codings that say what each excerpt's codes are (what an export writes): every one,
+    except that on an excerpt whose latest reconciled coding stands, that coding alone; the
+    coders' own codings of it, whole or on spans, are superseded."""
+    agreed: dict[str, CurrentCoding] = {}
+    for c in current.values():
+        if c.source == RECONCILED and c.start is None:
+            if c.excerpt_id not in agreed or c.decision_id > agreed[c.excerpt_id].decision_id:
+                agreed[c.excerpt_id] = c
+    return {k: c for k, c in current.items() if c.excerpt_id not in agreed or c is agreed[c.excerpt_id]}

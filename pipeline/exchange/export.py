@@ -19,7 +19,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.exchange.codings import current_codings
+from pipeline.exchange.codings import current_codings, prevailing
 from pipeline.exchange.qdaxml import (
     MACHINE_GUID,
     MACHINE_USER,
@@ -64,6 +64,8 @@ class ExportReport:
     """(what, why) for anything left out, e.g. a decision on an excerpt whose transcript changed."""
     extra_codes: tuple[str, ...] = ()
     """Codes that codings use but no codebook of the run lists; exported as top-level codes."""
+    superseded: int = 0
+    """Coders' own codings left out because an admin reconciled their excerpt (the agreed codes go out)."""
 
     def lines(self) -> list[str]:
         out = [f"{self.path}: {self.sources} sources, {self.cases} cases, {self.codes} codes, "
@@ -71,6 +73,9 @@ class ExportReport:
                f"{self.memos} memos"]
         if self.extra_codes:
             out.append(f"codes in no codebook of the run, exported at the top level: {', '.join(self.extra_codes)}")
+        if self.superseded:
+            out.append(f"left out {self.superseded} coders' codings of reconciled excerpts: the agreed codes "
+                       "are exported instead")
         out += [f"left out {what}: {why}" for what, why in self.skipped]
         return out
 
@@ -79,9 +84,10 @@ def export_qdpx(store: Store, run_id: str, out_path: str | Path, *, include_sugg
     """Write run ``run_id`` (or ``"latest"``) as a REFI-QDA project to ``out_path``.
 
     Coders' current codes (their latest decision per excerpt or hand-coded span) become
-    selections by those coders; with ``include_suggestions`` every still-open suggestion
-    becomes a selection by the user ``qualflow`` whose description gives its confidence
-    and reason. Memos become notes on their selection or source; every interview becomes a
+    selections by those coders, except on an excerpt an admin reconciled: there the agreed
+    codes alone go out, as the admin's selection (``codings.prevailing``). With
+    ``include_suggestions`` every still-open suggestion becomes a selection by the user
+    ``qualflow`` whose description gives its confidence and reason. Memos become notes on their selection or source; every interview becomes a
     case with its city, country, role, language, date and manifest variables.
     """
     with store.session() as session:
@@ -122,7 +128,10 @@ def _build(session: Session, run: m.Run, include_suggestions: bool):
     excerpts = {e.id: e for e in _in_chunks(session, m.ExcerptRow, m.ExcerptRow.transcript_id, transcript_ids)}
     text_of = {t.id: t.text for t in transcripts}
 
-    codings = [c for c in current_codings(session, excerpts).values() if c.codes]
+    everyone = current_codings(session, excerpts)
+    kept = prevailing(everyone)  # an excerpt an admin reconciled: the agreed codes only
+    superseded = sum(1 for key, c in everyone.items() if key not in kept and c.codes)
+    codings = [c for c in kept.values() if c.codes]
     suggestions = []
     if include_suggestions:
         suggestions = list(session.scalars(
@@ -285,7 +294,7 @@ def _build(session: Session, run: m.Run, include_suggestions: bool):
         run_id=run.id, codebook_id=codebook.id if codebook else None, sources=len(transcripts),
         cases=n_cases, codes=len(codes), users=(MACHINE_USER, *(u.username for u in users)),
         codings=n_codings, suggestions=n_suggestions,
-        memos=len(memos), skipped=tuple(skipped), extra_codes=tuple(extra_codes),
+        memos=len(memos), skipped=tuple(skipped), extra_codes=tuple(extra_codes), superseded=superseded,
     )
     return root, files, report
 

@@ -20,6 +20,8 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
     after the decision). Negatives: codes whose suggestions on it were rejected or recoded
     away; a ``recode`` or ``code`` decision states the full set, so then every other code is
     a negative; so does a spot check answered ``none`` (every code a negative). Hand-coded spans (``start``/``end``) become examples of their own text.
+    On an excerpt an admin reconciled, the agreed codes are the example (all other codes
+    negatives) and the coders' own decisions on it are not (``pipeline.review.precedence``).
     """
     from sqlalchemy import select
 
@@ -49,6 +51,12 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
         unit = unit_of.get(d.undoes) if d.action == "undo" and d.undoes in unit_of else (d.excerpt_id, d.start, d.end)
         unit_of[d.id] = unit
         latest[unit] = d
+    from pipeline.review.precedence import reconciled
+
+    agreed = reconciled(decisions)
+    if agreed:  # the agreed codes stand for the excerpt, in place of every coder's units on it
+        latest = {unit: d for unit, d in latest.items() if unit[0] not in agreed}
+        latest.update({(e, None, None): d for e, d in agreed.items()})
     examples = []
     for (excerpt_id, start, end), d in latest.items():
         r = rows[excerpt_id]

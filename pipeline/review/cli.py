@@ -24,7 +24,8 @@ def register(app: typer.Typer) -> None:
                                                                   "(e.g. one imported from a .qdpx)."),
         gold_coder: Optional[str] = typer.Option(None, "--gold-coder", help="With --study: this coder's decisions "
                                                                             "in the store are the gold (e.g. the "
-                                                                            "--coder of an import)."),
+                                                                            "--coder of an import); on excerpts "
+                                                                            "an admin reconciled, the agreed codes."),
         learn_from: Optional[Path] = typer.Option(None, "--learn-from", help="Learn from these human codes first; "
                                                                              "their documents are not evaluated."),
         out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: outputs/eval-<timestamp>)."),
@@ -72,7 +73,7 @@ def register(app: typer.Typer) -> None:
                 from pipeline.review.gold import decisions_gold
                 from pipeline.store.db import Store
 
-                gold = decisions_gold(Store(), gold_coder)
+                gold = decisions_gold(Store(), gold_coder, reconciled=True)  # agreed codes where reconciled
         if corpus is None or gold is None or codebook is None:
             raise InvalidInput("qualflow eval", "name CORPUS, --gold and --codebook, or --study NAME with "
                                                 "--gold or --gold-coder")

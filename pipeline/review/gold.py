@@ -579,7 +579,7 @@ def with_parents(gold: Gold, codebook: Codebook) -> Gold:
 
 
 def decisions_gold(store, username: str, *, run_id: str | None = None,
-                   sources: Sequence[str] | None = None) -> Gold:
+                   sources: Sequence[str] | None = None, reconciled: bool = False) -> Gold:
     """One coder's current codes from the append-only ``decisions`` table, as gold.
 
     A decision's ``codes`` is the code set *after* it, so the latest decision per unit is
@@ -587,6 +587,10 @@ def decisions_gold(store, username: str, *, run_id: str | None = None,
     (``start``/``end``) for a decision that codes one; an ``undo`` belongs to the unit of the
     decision it undoes. An empty set (every suggestion rejected) is kept: the coder looked
     at the excerpt and no code applies.
+
+    ``reconciled`` (gold for evaluation): on an excerpt of this coder's that an admin
+    reconciled, the agreed codes replace the coder's own, whole excerpt and spans
+    (``pipeline.review.precedence``). Without it (agreement between coders) the coder's own.
     """
     from sqlalchemy import select
 
@@ -606,6 +610,14 @@ def decisions_gold(store, username: str, *, run_id: str | None = None,
             q = q.where(m.Decision.source.in_(list(sources)))
         decisions = list(s.scalars(q))
         excerpt_ids = sorted({d.excerpt_id for d in decisions})
+        agreed = {}
+        if reconciled and excerpt_ids:
+            from pipeline.review.precedence import reconciled as reconciled_of
+
+            everyone = select(m.Decision).where(m.Decision.excerpt_id.in_(excerpt_ids))
+            if run_id is not None:
+                everyone = everyone.where(m.Decision.run_id == run_id)
+            agreed = reconciled_of(s.scalars(everyone))
         excerpts = excerpts_by_id(s, excerpt_ids)
         texts: dict[str, str] = {}
         for tid in {e.transcript_id for e in excerpts.values()}:
@@ -620,6 +632,9 @@ def decisions_gold(store, username: str, *, run_id: str | None = None,
             unit = (d.excerpt_id, d.start, d.end)
         unit_of[d.id] = unit
         latest[unit] = d
+    if agreed:  # the agreed codes stand for the excerpt, in place of the coder's own units on it
+        latest = {unit: d for unit, d in latest.items() if unit[0] not in agreed}
+        latest.update({(e, None, None): d for e, d in agreed.items()})
     spans = []
     for (excerpt_id, start, end), d in latest.items():
         e = excerpts[excerpt_id]

@@ -267,11 +267,11 @@ class Decision(Base):
     excerpt_id: Mapped[str] = mapped_column(String(160), ForeignKey("excerpts.id"), index=True)
     suggestion_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("suggestions.id"), nullable=True)
     user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(16))  # accept|reject|recode|code|undo
+    action: Mapped[str] = mapped_column(String(16))  # accept|reject|recode|code|none|undo
     codes: Mapped[list] = mapped_column(JSON, default=list)
     start: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a hand-coded span inside the transcript
     end: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    source: Mapped[str] = mapped_column(String(20), default="app")  # app|qdpx|gold
+    source: Mapped[str] = mapped_column(String(20), default="app")  # app|qdpx|gold|reconciled (precedence)
     undoes: Mapped[int | None] = mapped_column(Integer, ForeignKey("decisions.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -125,7 +125,8 @@ class StudyOverview:
     latest_run: str | None
     transcripts: int
     coders: tuple[str, ...]
-    """People with a decision on an excerpt of the study's transcripts."""
+    """People with a decision on an excerpt of the study's transcripts (an admin's reconciled
+    codes do not make them a coder)."""
     signoffs: int
 
 
@@ -140,7 +141,8 @@ def studies(session: Session) -> list[StudyOverview]:
         coders = session.scalars(
             select(m.User.username).distinct().join(m.Decision, m.Decision.user_id == m.User.id)
             .join(m.ExcerptRow, m.ExcerptRow.id == m.Decision.excerpt_id)
-            .where(m.ExcerptRow.transcript_id.in_(in_study)).order_by(m.User.username))
+            .where(m.ExcerptRow.transcript_id.in_(in_study), m.Decision.source != "reconciled")
+            .order_by(m.User.username))
         signoffs = session.scalar(select(func.count(m.SignOff.id)).join(m.Run, m.Run.id == m.SignOff.run_id)
                                   .where(m.Run.study == study.name))
         out.append(StudyOverview(study.name, study.origin, len(runs), sum(r.status == "completed" for r in runs),

@@ -218,3 +218,37 @@ def test_validator_switches_studies(live_app, pages, store):
     assert page.locator("main >> text=Bologna").count() == 1
     assert page.input_value('.study-switch select[name="study"]') == "test"
     assert not pages.errors, pages.errors
+
+
+def test_admin_reconciles_a_disagreement(live_app, pages, store, users):
+    from app import review
+    from app.permissions import CurrentUser
+
+    first = world.excerpts()[0]
+    with store.transaction() as s:
+        s.add_all(m.Assignment(run_id=world.RUN, excerpt_id=first.id, user_id=users[c]) for c in ("coder", "coder2"))
+    funding = world.suggestion_ids(store)[(0, "funding_calls")]
+    review.decide(store, CurrentUser(users["coder"], "ana", "coder"), funding, "accept", 0)
+    review.decide(store, CurrentUser(users["coder2"], "ben", "coder"), funding, "recode", 0, ["trust"])
+
+    page = pages()
+    _sign_in(page, live_app, "admin")
+    page.wait_for_url(re.compile(r"/admin$"))
+    page.click("header nav >> text=Reconcile")
+    card = page.locator(f'article[data-excerpt="{first.id}"][data-state=open]')
+    assert card.locator("[data-coder=ana]").text_content().strip().endswith("Funding calls")
+    assert "Trust" in card.locator("[data-coder=ben]").text_content()
+    assert page.text_content("#left") == "1" and page.locator("#agreement-after").count() == 0
+    card.locator('input[name="codes"][value="funding_calls"]').check()
+    card.locator('input[name="codes"][value="trust"]').check()
+    card.locator("button[type=submit]").click()
+    page.wait_for_selector("#none-left")
+    assert page.text_content("#left") == "0"
+    assert page.locator("#agreement-after tr[data-coder=ana] .kappa-after").count() == 1
+    page.click("summary:has-text('Reconciled (1)')")
+    agreed = page.locator(f'article[data-excerpt="{first.id}"][data-state=reconciled] .agreed-codes')
+    assert agreed.text_content() == "Funding calls, Trust"
+    with store.session() as s:
+        [d] = s.scalars(select(m.Decision).where(m.Decision.source == "reconciled")).all()
+    assert d.codes == ["funding_calls", "trust"]
+    assert not pages.errors, pages.errors

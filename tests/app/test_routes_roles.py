@@ -42,6 +42,7 @@ GETS = [
     ("GET", "/admin/users", "/admin/users", {"admin": 200, "coder": 403, "validator": 403}),
     ("GET", "/admin/assignments", "/admin/assignments", {"admin": 200, "coder": 403, "validator": 403}),
     ("GET", "/admin/agreement", "/admin/agreement", {"admin": 200, "coder": 403, "validator": 403}),
+    ("GET", "/admin/reconcile", "/admin/reconcile", {"admin": 200, "coder": 403, "validator": 200}),
     ("GET", "/admin/audit", "/admin/audit", {"admin": 200, "coder": 403, "validator": 403}),
     ("GET", "/admin/audit.csv", "/admin/audit.csv", {"admin": 200, "coder": 403, "validator": 403}),
 ]
@@ -75,6 +76,9 @@ POSTS = [
      {"admin": 303, "coder": 403, "validator": 403}),
     ("POST", "/admin/assignments", "/admin/assignments", {"coders": "{coder2}", "count": "1"},
      {"admin": 303, "coder": 403, "validator": 403}),
+    # no excerpt of the world is double-coded, so the admin's reconciliation is refused as bad input (400)
+    ("POST", "/admin/reconcile/{excerpt_id}", "/admin/reconcile/{excerpt}", {"version": "0", "codes": "trust"},
+     {"admin": 400, "coder": 403, "validator": 403}),
     ("POST", "/account/password", "/account/password",
      {"current": world.PASSWORD, "password": "a brand new password", "repeat": "a brand new password"},
      {"admin": 303, "coder": 303, "validator": 303}),
