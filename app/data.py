@@ -45,7 +45,7 @@ def code_labels(book: Codebook) -> dict[str, str]:
     return {c.name: c.label for c in book.codes}
 
 
-def transcript_record(row: m.Transcript, turns: list[m.TurnRow] = ()) -> Transcript:
+def transcript_record(row: m.TranscriptRow, turns: list[m.TurnRow] = ()) -> Transcript:
     meta = InterviewMeta(row.id, row.file, city=row.city, country=row.country, role=row.role, date=row.date,
                          language=(row.variables or {}).get("language"))
     built = tuple(Turn(t.idx, t.speaker, t.role, row.text[t.start:t.end], t.start, t.end, t.lang, t.time_start,
@@ -77,12 +77,12 @@ def city_from_key(key: str) -> str:
 
 def run_material(session: Session, run_id: str, city: str | None = None):
     """``(transcripts, excerpts, topic_assignments)`` of one run, optionally of one city only."""
-    q = (select(m.ExcerptRow, m.Transcript, m.RunExcerpt.topic_id)
+    q = (select(m.ExcerptRow, m.TranscriptRow, m.RunExcerpt.topic_id)
          .join(m.RunExcerpt, m.RunExcerpt.excerpt_id == m.ExcerptRow.id)
-         .join(m.Transcript, m.Transcript.id == m.ExcerptRow.transcript_id)
+         .join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
          .where(m.RunExcerpt.run_id == run_id))
     if city is not None:
-        q = q.where(m.Transcript.city.is_(None)) if city == "unknown" else q.where(m.Transcript.city == city)
+        q = q.where(m.TranscriptRow.city.is_(None)) if city == "unknown" else q.where(m.TranscriptRow.city == city)
     transcripts: dict[str, Transcript] = {}
     excerpts, assignments = [], []
     for e, t, topic_id in session.execute(q.order_by(m.ExcerptRow.transcript_id, m.ExcerptRow.start)):
@@ -102,6 +102,6 @@ def topics_of(session: Session, run_id: str) -> list[tuple[Topic, str | None]]:
 
 
 def cities_of(session: Session, run_id: str) -> list[str]:
-    q = (select(m.Transcript.city).distinct().join(m.ExcerptRow, m.ExcerptRow.transcript_id == m.Transcript.id)
+    q = (select(m.TranscriptRow.city).distinct().join(m.ExcerptRow, m.ExcerptRow.transcript_id == m.TranscriptRow.id)
          .join(m.RunExcerpt, m.RunExcerpt.excerpt_id == m.ExcerptRow.id).where(m.RunExcerpt.run_id == run_id))
     return sorted({city_name(c) for c in session.scalars(q)})

@@ -35,10 +35,10 @@ def assign(store: Store, admin: CurrentUser, run_id: str, coder_ids: list[int], 
                                                       m.Assignment.user_id.in_(coder_ids))
         q = (select(m.SuggestionRow.excerpt_id).distinct()
              .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
-             .join(m.Transcript, m.Transcript.id == m.ExcerptRow.transcript_id)
+             .join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
              .where(m.SuggestionRow.run_id == run_id, m.SuggestionRow.excerpt_id.not_in(taken)))
         if city:
-            q = q.where(m.Transcript.city == city)
+            q = q.where(m.TranscriptRow.city == city)
         picked = sorted(s.scalars(q))[:count]
         s.add_all(m.Assignment(run_id=run_id, excerpt_id=e, user_id=u) for e in picked for u in coder_ids)
         audit.record(s, admin.id, "assign", "run", run_id, {"coders": coder_ids, "excerpts": len(picked),

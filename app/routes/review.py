@@ -96,7 +96,7 @@ def memo(request: Request, excerpt_id: str, user: CurrentUser = Depends(require(
 def transcript(request: Request, transcript_id: str, user: CurrentUser = Depends(require(can_read_transcripts)),
                excerpt: str = "", run: str = ""):
     with store_of(request).session() as s:
-        row = s.get(m.Transcript, transcript_id)
+        row = s.get(m.TranscriptRow, transcript_id)
         if row is None:
             raise NotFound(f"There is no transcript {transcript_id!r}.")
         mark = s.get(m.ExcerptRow, excerpt) if excerpt else None

@@ -117,7 +117,7 @@ def _build(session: Session, run: m.Run, include_suggestions: bool):
         select(m.ExcerptRow.transcript_id).join(m.RunExcerpt, m.RunExcerpt.excerpt_id == m.ExcerptRow.id)
         .where(m.RunExcerpt.run_id == run.id)
     )))
-    transcripts = _in_chunks(session, m.Transcript, m.Transcript.id, transcript_ids)
+    transcripts = _in_chunks(session, m.TranscriptRow, m.TranscriptRow.id, transcript_ids)
     transcripts.sort(key=lambda t: t.id)
     excerpts = {e.id: e for e in _in_chunks(session, m.ExcerptRow, m.ExcerptRow.transcript_id, transcript_ids)}
     text_of = {t.id: t.text for t in transcripts}
@@ -295,7 +295,7 @@ def _selection(selection_guid: str, text: str, start: int, end: int, user: str, 
                          endPosition=str(end), creatingUser=user, creationDateTime=xml_datetime(when))
 
 
-def _write_cases(root: etree._Element, transcripts: list[m.Transcript]) -> int:
+def _write_cases(root: etree._Element, transcripts: list[m.TranscriptRow]) -> int:
     """``Variables`` (all ``Text``) and one ``Case`` per interview with its values and source."""
     case_rows = [(t, _case_variables(t)) for t in transcripts]
     variable_names = sorted({name for _, values in case_rows for name in values},
@@ -333,7 +333,7 @@ def _document_pages(session: Session, ids: list[str]) -> dict[str, list[tuple[in
     return out
 
 
-def _source_description(t: m.Transcript, pages: list[tuple[int, int, int]]) -> str:
+def _source_description(t: m.TranscriptRow, pages: list[tuple[int, int, int]]) -> str:
     """What the source is. A document's pages are given as code-point spans, so a selection
     can be cited by page in any QDA tool (a plain-text source has no pages of its own)."""
     about = f"{t.file} ({t.format}), language {t.language or 'unknown'}"
@@ -346,7 +346,7 @@ def _source_description(t: m.Transcript, pages: list[tuple[int, int, int]]) -> s
     return about
 
 
-def _case_variables(t: m.Transcript) -> dict[str, str]:
+def _case_variables(t: m.TranscriptRow) -> dict[str, str]:
     values = {name: getattr(t, name) for name in CASE_COLUMNS}
     if t.source_type != "interview":  # interviews keep the variables they always had
         values["source_type"] = t.source_type

@@ -414,7 +414,7 @@ class _Import:
         except ValueError as exc:
             return f"its text cannot be aligned with a transcript: {exc}"
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        candidates = list(self.s.scalars(select(m.Transcript).where(m.Transcript.text_sha256 == sha)))
+        candidates = list(self.s.scalars(select(m.TranscriptRow).where(m.TranscriptRow.text_sha256 == sha)))
         exported_as = self.guid_to_transcript.get(source.guid)
         if exported_as is not None and all(t.id != exported_as for t in candidates):
             return (f"it was exported from transcript {exported_as}, whose text has changed since "
@@ -441,7 +441,7 @@ class _Import:
             return [], []
         from pipeline.exchange.newstudy import ingest_sources
 
-        taken = set(self.s.scalars(select(m.Transcript.id)))
+        taken = set(self.s.scalars(select(m.TranscriptRow.id)))
         made, not_made, _ = ingest_sources(self.s, [(src, text) for src, text, _ in fresh], self.p, taken)
         unmatched.extend(not_made)
         raw_map = {src.guid: where for src, _, where in fresh}
@@ -452,11 +452,11 @@ class _Import:
                 where = second
             else:
                 where = first if second is None else [second[i] for i in first]
-            row = self.s.get(m.Transcript, t.transcript_id)
+            row = self.s.get(m.TranscriptRow, t.transcript_id)
             matched[t.source_guid] = _Source(t.transcript_id, t.text, where, self.excerpts_of(row))
         return [t.transcript_id for t in made], [t.transcript_id for t in made if t.remapped]
 
-    def excerpts_of(self, transcript: m.Transcript) -> list[m.ExcerptRow]:
+    def excerpts_of(self, transcript: m.TranscriptRow) -> list[m.ExcerptRow]:
         query = select(m.ExcerptRow).where(m.ExcerptRow.transcript_id == transcript.id)
         rows = []
         if self.run is not None:
@@ -490,7 +490,7 @@ class _Import:
     def execute(self) -> ImportReport:
         p = self.p
         self.notes_by_guid = {n.guid: n for n in p.notes}
-        transcripts = list(self.s.scalars(select(m.Transcript.id)))
+        transcripts = list(self.s.scalars(select(m.TranscriptRow.id)))
         self.guid_to_transcript = {guid("source", tid): tid for tid in transcripts}
         code_names, unknown, added, codebook_id = self.codes()
         coder = self.person(self.coder, "coder")

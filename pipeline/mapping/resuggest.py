@@ -41,7 +41,7 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
                 rejected.setdefault(sg.excerpt_id, set()).add(sg.code)
         texts = {}
         for tid in {r.transcript_id for r in rows.values()}:
-            texts[tid] = s.get(m.Transcript, tid).text
+            texts[tid] = s.get(m.TranscriptRow, tid).text
 
     unit_of: dict[int, tuple] = {}
     latest: dict[tuple, object] = {}

@@ -609,7 +609,7 @@ def decisions_gold(store, username: str, *, run_id: str | None = None,
         excerpts = excerpts_by_id(s, excerpt_ids)
         texts: dict[str, str] = {}
         for tid in {e.transcript_id for e in excerpts.values()}:
-            texts[tid] = s.get(m.Transcript, tid).text
+            texts[tid] = s.get(m.TranscriptRow, tid).text
 
     unit_of: dict[int, tuple[str, int | None, int | None]] = {}
     latest: dict[tuple[str, int | None, int | None], object] = {}

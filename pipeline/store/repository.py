@@ -14,21 +14,14 @@ from sqlalchemy.orm import Session
 from pipeline.records import Codebook, Excerpt, ExcerptCoding, Quarantined, Topic, TopicAssignment, Transcript
 from pipeline.store import models as m
 from pipeline.store.models import utcnow
+from pipeline.store.chunks import chunked
 from pipeline.store.db import Store
 from pipeline.store.studies import latest_run, resolve_run, studies  # noqa: F401  (the store's one answer)
-
-_CHUNK = 500  # rows per IN (...) query: well under SQLite's variable limit
-
-
-def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
 
 def excerpts_by_id(session: Session, ids: Iterable[str]) -> dict[str, m.ExcerptRow]:
     """Stored excerpts by id, fetched in chunks (SQLite limits the variables of one query)."""
     found: dict[str, m.ExcerptRow] = {}
-    for part in _chunks(sorted(set(ids))):
+    for part in chunked(sorted(set(ids))):
         found.update((row.id, row) for row in session.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(part))))
     return found
 
@@ -58,7 +51,7 @@ def insert_ignoring_duplicates(session: Session, model, rows: Sequence[dict]) ->
     key = list(model.__table__.primary_key.columns)[0]
     statement = insert(model).on_conflict_do_nothing().returning(key)  # rowcount is -1 for executemany on psycopg
     inserted = 0
-    for part in _chunks(list(rows), 200):
+    for part in chunked(list(rows), 200):
         inserted += len(session.connection().execute(statement, list(part)).all())
     return inserted
 
@@ -82,7 +75,7 @@ def write_transcripts(s: Session, transcripts: Sequence[Transcript]) -> None:
     """Insert new transcripts, replace changed ones (their turns too), leave unchanged ones
     (inside the caller's transaction)."""
     for t in transcripts:
-        row = s.get(m.Transcript, t.id)
+        row = s.get(m.TranscriptRow, t.id)
         if row is not None and row.text_sha256 == t.text_sha256 and row.source_sha256 == t.source_sha256:
             continue
         values = dict(
@@ -93,7 +86,7 @@ def write_transcripts(s: Session, transcripts: Sequence[Transcript]) -> None:
             updated_at=utcnow(),
         )
         if row is None:  # another run may be inserting it at this moment: ignore, don't fail
-            insert_ignoring_duplicates(s, m.Transcript, [{"id": t.id, **values}])
+            insert_ignoring_duplicates(s, m.TranscriptRow, [{"id": t.id, **values}])
         else:
             for k, v in values.items():
                 setattr(row, k, v)
@@ -216,7 +209,7 @@ class Repository:
     def get_vectors(self, embedder_id: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         with self.store.session() as s:
-            for part in _chunks(list(hashes)):
+            for part in chunked(list(hashes)):
                 rows = s.execute(
                     select(m.EmbeddingRow.text_sha256, m.EmbeddingRow.vector).where(
                         m.EmbeddingRow.embedder_id == embedder_id, m.EmbeddingRow.text_sha256.in_(part)

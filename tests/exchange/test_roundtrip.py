@@ -43,7 +43,7 @@ def memos_of(store: Store) -> set[tuple]:
 def expected_cases(store: Store) -> dict[str, dict[str, str]]:
     with store.session() as s:
         out = {}
-        for t in s.scalars(select(m.Transcript)):
+        for t in s.scalars(select(m.TranscriptRow)):
             values = {k: getattr(t, k) for k in ("city", "country", "role", "language", "date")}
             values.update(t.variables)
             out[t.id] = {k: str(v) for k, v in values.items() if v}
