@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app import audit
-from app.data import codebook_of
 from app.errors import BadRequest
 from app.permissions import CurrentUser
 from app.review import codes_of, effective
 from pipeline.review.agreement import Agreement, agreement
 from pipeline.store import models as m
+from pipeline.store.codebooks import codebook_for
 from pipeline.store.db import Store
 
 
@@ -79,7 +79,7 @@ class PairAgreement:
 def pair_agreements(store: Store, run_id: str, *, bootstrap: int = 1000) -> list[PairAgreement]:
     with store.session() as s:
         run = s.get(m.Run, run_id)
-        codes = [c.name for c in codebook_of(s, run).codes] if run is not None and run.codebook_id else None
+        codes = [c.name for c in codebook_for(s, run).codes] if run is not None and run.codebook_id else None
         assigned = defaultdict(set)
         for excerpt_id, user_id in s.execute(select(m.Assignment.excerpt_id, m.Assignment.user_id)
                                              .where(m.Assignment.run_id == run_id)):

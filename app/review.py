@@ -41,8 +41,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.data import resolve_run
-from pipeline.store.studies import is_latest
+from pipeline.store.studies import is_latest, resolve_run
 from app.errors import BadRequest, Conflict, Forbidden
 from app.permissions import CurrentUser
 from pipeline.errors import NotFound

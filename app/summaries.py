@@ -25,14 +25,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit, study
-from app.data import city_name, codebook_of, run_material, topics_of
 from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
 from app.review import codes_of, double_coded, effective
 from pipeline.errors import NotFound
 from pipeline.records import GUIDE_SECTIONS, Codebook
 from pipeline.store import models as m
+from pipeline.store.codebooks import codebook_for
 from pipeline.store.db import Store
+from pipeline.store.runs import city_name, run_material, topics_of
 from pipeline.summaries.city import build_city_summaries
 
 SCHEMA = "qualflow.city-summary/1"
@@ -92,7 +93,7 @@ def _section_order(sections: Iterable[str]) -> list[str]:
 
 def summary_content(session: Session, run: m.Run, city: str, narrative: str) -> dict:
     """Everything a validator sees and signs for one city, from accepted codes."""
-    book = codebook_of(session, run)
+    book = codebook_for(session, run)
     transcripts, excerpts, assignments = run_material(session, run.id, city)
     if not excerpts:
         raise NotFound(f"Run {run.id!r} has no excerpts from {city!r}.")
@@ -154,7 +155,7 @@ def summary_content(session: Session, run: m.Run, city: str, narrative: str) -> 
 
 def comparison_content(session: Session, run: m.Run, narrative: str) -> dict:
     """The cross-city comparison a validator sees and signs: every city, from accepted codes."""
-    book = codebook_of(session, run)
+    book = codebook_for(session, run)
     transcripts, excerpts, _ = run_material(session, run.id)
     if not excerpts:
         raise NotFound(f"Run {run.id!r} has no excerpts.")
@@ -274,7 +275,8 @@ def signoff(session: Session, run_id: str, city: str, signoff_id: int) -> tuple[
 
 def known_city(session: Session, run_id: str, key: str) -> str:
     """The name of the run's city addressed by ``key`` (``app.data.city_key``)."""
-    from app.data import cities_of, city_from_key
+    from app.data import city_from_key
+    from pipeline.store.runs import cities_of
 
     city = city_from_key(key)
     if city not in cities_of(session, run_id):
@@ -285,7 +287,7 @@ def known_city(session: Session, run_id: str, key: str) -> str:
 def evidence(session: Session, run: m.Run, city: str, code: str, role: str | None = None,
              section: str | None = None) -> list[dict]:
     """The accepted excerpts behind one number of the summary."""
-    book = codebook_of(session, run)
+    book = codebook_for(session, run)
     if code not in {c.name for c in book.codes}:
         raise NotFound(f"There is no code {code!r} in this run's codebook.")
     transcripts, excerpts, _ = run_material(session, run.id, city)

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 
 from app.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, session_user, tokens_match
-from app.data import city_key, resolve_run
+from app.data import city_key
 from app.errors import BadRequest, Conflict, CsrfFailed, Forbidden, LoginRequired, PasswordChangeRequired
 from app.permissions import CurrentUser, can_change_own_password, is_signed_in
 from pipeline.store import models as m
@@ -104,7 +104,7 @@ def run_for(request: Request, session, run: str | None, *, write: bool = False) 
     study = chosen_study(request)
     if not run and study and "study" not in request.query_params and session.get(m.Study, study) is None:
         study = None
-    the_run = resolve_run(session, run or None, None if run else study)
+    the_run = studies.resolve_run(session, run or None, None if run else study)
     if write and not studies.is_latest(session, the_run):
         raise Conflict(f"Run {the_run.id!r} is an earlier run of study {the_run.study!r}: it can be read, "
                        "not changed. Open the study's latest run to work on it.")

@@ -10,11 +10,12 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from app import accounts, audit, auth, doublecoding
-from app.data import cities_of, codebook_of, runs
 from app.permissions import (CurrentUser, ROLES, can_assign, can_manage_runs, can_manage_users, can_see_agreement,
                              can_view_audit)
 from app.web import chosen_study, done, form_int, render, require, run_for, store_of
 from pipeline.store import models as m
+from pipeline.store.codebooks import codebook_for
+from pipeline.store.runs import cities_of, runs
 
 router = APIRouter(prefix="/admin")
 
@@ -48,7 +49,7 @@ def _study_in_view(request: Request, s) -> str | None:
 def codebook(request: Request, user: CurrentUser = Depends(require(can_manage_runs)), run: str = ""):
     with store_of(request).session() as s:
         the_run = run_for(request, s, run)
-        book = codebook_of(s, the_run)
+        book = codebook_for(s, the_run)
         origin = dict(list(s.execute(select(m.CodeRow.name, m.CodeRow.origin)
                                 .where(m.CodeRow.codebook_id == the_run.codebook_id))))
     return render(request, "codebook.html", run=the_run, book=book, origin=origin)

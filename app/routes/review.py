@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlalchemy import select
 
 from app import review
-from app.data import code_labels, codebook_of
+from app.data import code_labels
 from app.errors import BadRequest
 from app.permissions import CurrentUser, can_read_transcripts, can_review, can_write_memo
 from app.web import done, form_float, form_int, local_path, render, require, run_for, store_of
 from pipeline.errors import NotFound
 from pipeline.store import models as m
+from pipeline.store.codebooks import codebook_for
 
 router = APIRouter()
 PAGE = 20
@@ -31,7 +32,7 @@ def queue(request: Request, user: CurrentUser = Depends(require(can_review)), ru
                                   section or None, status)
     with store.session() as s:
         the_run = run_for(request, s, run)
-        book = codebook_of(s, the_run) if the_run.codebook_id else None
+        book = codebook_for(s, the_run) if the_run.codebook_id else None
     start = max(form_int(offset, "offset", 0), 0)
     q = review.load_queue(store, user, the_run.id, filters, offset=start, limit=PAGE)
     spot = review.spot_check_due(store, user, the_run.id) if status == "pending" else None

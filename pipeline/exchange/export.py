@@ -19,7 +19,6 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.exchange.codings import current_codings
 from pipeline.exchange.qdaxml import (
     MACHINE_GUID,
     MACHINE_USER,
@@ -35,10 +34,12 @@ from pipeline.exchange.qdaxml import (
     xml_text,
 )
 from pipeline.exchange.qdc import code_guid, write_codes
-from pipeline.exchange.runs import resolve_run, run_codebook
 from pipeline.records import Code
 from pipeline.store import models as m
+from pipeline.store.codebooks import codebook_for
+from pipeline.store.codings import current_codes
 from pipeline.store.db import Store
+from pipeline.store.studies import resolve_run
 
 CASE_COLUMNS = ("city", "country", "role", "language", "date")
 """Transcript columns that become case variables, before the manifest's own extra columns."""
@@ -110,7 +111,7 @@ class _Selections:
 
 def _build(session: Session, run: m.Run, include_suggestions: bool):
     skipped: list[tuple[str, str]] = []
-    codebook = run_codebook(session, run)
+    codebook = codebook_for(session, run) if run.codebook_id else None
     codes: list[Code] = list(codebook.codes) if codebook else []
 
     transcript_ids = sorted(set(session.scalars(
@@ -122,7 +123,7 @@ def _build(session: Session, run: m.Run, include_suggestions: bool):
     excerpts = {e.id: e for e in _in_chunks(session, m.ExcerptRow, m.ExcerptRow.transcript_id, transcript_ids)}
     text_of = {t.id: t.text for t in transcripts}
 
-    codings = [c for c in current_codings(session, excerpts).values() if c.codes]
+    codings = [c for c in current_codes(session, excerpts).values() if c.codes]
     suggestions = []
     if include_suggestions:
         suggestions = list(session.scalars(

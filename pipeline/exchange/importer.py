@@ -97,13 +97,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import InvalidInput, NotFound
-from pipeline.exchange.codings import current_codings
 from pipeline.exchange.newstudy import machine_path
 from pipeline.exchange.project import QdaProject, QdaSelection, QdaSource, read_project
 from pipeline.exchange.qdaxml import MACHINE_GUID, MACHINE_USER, guid
 from pipeline.exchange.qdc import code_guid, codebook_from_codes
-from pipeline.exchange.runs import resolve_run, run_codebook, stored_codebook
-from pipeline.store.studies import add_transcripts, ensure_study, latest_run
+from pipeline.store.codebooks import codebook_for, stored_codebook
+from pipeline.store.codings import current_codes
+from pipeline.store.studies import add_transcripts, ensure_study, latest_run, resolve_run
 from pipeline.store import models as m
 from pipeline.store.db import Store
 
@@ -343,7 +343,7 @@ class _Import:
     # -- codes
     def codes(self) -> tuple[dict[str, str | None], list[str], list[str], str | None]:
         """(code guid -> qualflow name, or None when dropped; unknown names; added names; codebook id)."""
-        book = run_codebook(self.s, self.run) if self.run is not None else None
+        book = codebook_for(self.s, self.run) if self.run is not None and self.run.codebook_id else None
         if book is None and self.study is not None:  # a study without runs: its own codebook
             existing = self.s.get(m.Study, self.study)
             book_id = existing.codebook_id if existing is not None and existing.codebook_id else None
@@ -620,7 +620,7 @@ class _Import:
 
     def write_decisions(self, units: dict[tuple[int, str, int | None, int | None], set[str]]) -> tuple[int, int]:
         """One ``code`` decision per unit whose code set differs from the person's current one."""
-        current = current_codings(self.s, {key[1] for key in units})
+        current = current_codes(self.s, {key[1] for key in units})
         run_id = self.run.id if self.run is not None else None
         written = unchanged = 0
         for (user_id, excerpt_id, start, end), names in sorted(

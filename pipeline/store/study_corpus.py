@@ -26,7 +26,7 @@ def materialise_study(name: str, *, config: str | Path | None = None, store: Sto
     import yaml
 
     from pipeline.config import load_config
-    from pipeline.exchange.runs import stored_codebook
+    from pipeline.store.codebooks import stored_codebook
     from pipeline.codebook import codebook_to_dict
     from pipeline.store.studies import get_study, latest_run
 

@@ -109,11 +109,11 @@ def test_a_qualflow_export_into_an_empty_store(sqlite_export, store_url, tmp_pat
             assert s.get(m.TranscriptRow, t.id).city == t.meta.city
         # every coder span of the original lands on the same words
         def spans(session):  # (transcript, start, end) of every standing code set
-            from pipeline.exchange.codings import current_codings
+            from pipeline.store.codings import current_codes
 
             out = set()
             ids = set(session.scalars(select(m.Decision.excerpt_id)))
-            for (_, excerpt_id, start, end), d in current_codings(session, ids).items():
+            for (_, excerpt_id, start, end), d in current_codes(session, ids).items():
                 if d.codes:
                     e = session.get(m.ExcerptRow, excerpt_id)
                     out.add((e.transcript_id, e.start if start is None else start, e.end if end is None else end))

@@ -1,0 +1,66 @@
+"""Reading what a run holds back from the store as pipeline records: its transcripts,
+excerpts, topics and cities (for the review app and the summaries)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.records import InterviewMeta, Topic, TopicAssignment, Transcript, Turn
+from pipeline.store import models as m
+from pipeline.store.repository import excerpt_record
+
+
+def runs(session: Session, study: str | None = None) -> list[m.Run]:
+    q = select(m.Run).order_by(m.Run.started_at.desc(), m.Run.id.desc())  # as latest_run breaks ties
+    if study is not None:
+        q = q.where(m.Run.study == study)
+    return list(session.scalars(q))
+
+
+def transcript_record(row: m.TranscriptRow, turns: list[m.TurnRow] = ()) -> Transcript:
+    meta = InterviewMeta(row.id, row.file, city=row.city, country=row.country, role=row.role, date=row.date,
+                         language=(row.variables or {}).get("language"))
+    built = tuple(Turn(t.idx, t.speaker, t.role, row.text[t.start:t.end], t.start, t.end, t.lang, t.time_start,
+                       t.time_end, source_type=row.source_type, page=t.page) for t in turns)
+    return Transcript(row.id, meta, row.file, row.source_sha256, row.format, row.encoding, row.text, built,
+                      row.language, source_type=row.source_type)
+
+
+def city_name(city: str | None) -> str:
+    return city or "unknown"
+
+
+def run_material(session: Session, run_id: str, city: str | None = None):
+    """``(transcripts, excerpts, topic_assignments)`` of one run, optionally of one city only."""
+    q = (select(m.ExcerptRow, m.TranscriptRow, m.RunExcerpt.topic_id)
+         .join(m.RunExcerpt, m.RunExcerpt.excerpt_id == m.ExcerptRow.id)
+         .join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
+         .where(m.RunExcerpt.run_id == run_id))
+    if city is not None:
+        q = q.where(m.TranscriptRow.city.is_(None)) if city == "unknown" else q.where(m.TranscriptRow.city == city)
+    transcripts: dict[str, Transcript] = {}
+    excerpts, assignments = [], []
+    for e, t, topic_id in session.execute(q.order_by(m.ExcerptRow.transcript_id, m.ExcerptRow.start)):
+        if t.id not in transcripts:
+            transcripts[t.id] = transcript_record(t)
+        excerpts.append(excerpt_record(e))
+        if topic_id is not None:
+            assignments.append(TopicAssignment(e.id, topic_id))
+    return list(transcripts.values()), excerpts, assignments
+
+
+def topics_of(session: Session, run_id: str) -> list[tuple[Topic, str | None]]:
+    """Every topic of a run with the name a coder gave it (``None`` if unnamed)."""
+    rows = session.scalars(select(m.TopicRow).where(m.TopicRow.run_id == run_id).order_by(m.TopicRow.topic_id))
+    return [(Topic(r.topic_id, r.label, tuple(r.keywords), r.size, tuple(r.representative_ids), tuple(r.codes),
+                   dict(r.code_scores), bool(r.emergent)), r.name) for r in rows]
+
+
+def cities_of(session: Session, run_id: str) -> list[str]:
+    q = (select(m.TranscriptRow.city).distinct().join(m.ExcerptRow, m.ExcerptRow.transcript_id == m.TranscriptRow.id)
+         .join(m.RunExcerpt, m.RunExcerpt.excerpt_id == m.ExcerptRow.id).where(m.RunExcerpt.run_id == run_id))
+    return sorted({city_name(c) for c in session.scalars(q)})
+
+
+__all__ = ["cities_of", "city_name", "run_material", "runs", "topics_of", "transcript_record"]
