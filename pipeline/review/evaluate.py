@@ -681,11 +681,8 @@ def human_agreement(store, coder_a: str, coder_b: str, *, run_id: str | None = N
     Units: the excerpts both coders decided on; hand-coded spans reach excerpts by the
     same overlap rule as gold. Coder A plays the part of gold, coder B of the machine.
     """
-    from sqlalchemy import select
-
     from pipeline.review.gold import decisions_gold
-    from pipeline.store import models as m
-    from pipeline.store.repository import excerpt_record
+    from pipeline.store.repository import Repository
 
     a = decisions_gold(store, coder_a, run_id=run_id)
     b = decisions_gold(store, coder_b, run_id=run_id)
@@ -694,9 +691,8 @@ def human_agreement(store, coder_a: str, coder_b: str, *, run_id: str | None = N
     unit_ids = sorted(decided_a & decided_b)
     if not unit_ids:
         raise InvalidInput(f"{coder_a}, {coder_b}", "the two coders have no excerpt in common")
-    with store.session() as s:
-        rows = {r.id: r for r in s.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(unit_ids)))}
-    units = [excerpt_record(rows[i]) for i in unit_ids]
+    stored = Repository(store).excerpts(unit_ids)
+    units = [stored[i] for i in unit_ids]
     coding_a, _ = gold_coding(units, a, unit_cover=unit_cover, gold_cover=gold_cover)
     coding_b, _ = gold_coding(units, b, unit_cover=unit_cover, gold_cover=gold_cover)
     codes = [c.name for c in codebook.codes] if codebook else sorted(a.codes | b.codes)

@@ -588,44 +588,18 @@ def decisions_gold(store, username: str, *, run_id: str | None = None,
     decision it undoes. An empty set (every suggestion rejected) is kept: the coder looked
     at the excerpt and no code applies.
     """
-    from sqlalchemy import select
+    from pipeline.store.repository import Repository
 
-    from pipeline.store import models as m
-    from pipeline.store.repository import excerpts_by_id
-
-    with store.session() as s:
-        user = s.scalars(select(m.User).where(m.User.username == username)).first()
-        if user is None:
-            from pipeline.errors import NotFound
-
-            raise NotFound(f"no coder named {username!r} in the store")
-        q = select(m.Decision).where(m.Decision.user_id == user.id).order_by(m.Decision.id)
-        if run_id is not None:
-            q = q.where(m.Decision.run_id == run_id)
-        if sources:
-            q = q.where(m.Decision.source.in_(list(sources)))
-        decisions = list(s.scalars(q))
-        excerpt_ids = sorted({d.excerpt_id for d in decisions})
-        excerpts = excerpts_by_id(s, excerpt_ids)
-        texts: dict[str, str] = {}
-        for tid in {e.transcript_id for e in excerpts.values()}:
-            texts[tid] = s.get(m.TranscriptRow, tid).text
-
-    unit_of: dict[int, tuple[str, int | None, int | None]] = {}
-    latest: dict[tuple[str, int | None, int | None], object] = {}
-    for d in decisions:
-        if d.action == "undo" and d.undoes in unit_of:
-            unit = unit_of[d.undoes]
-        else:
-            unit = (d.excerpt_id, d.start, d.end)
-        unit_of[d.id] = unit
-        latest[unit] = d
+    repo = Repository(store)
+    current = repo.current_codes(coder=username, run_id=run_id, sources=sources)
+    excerpts = repo.excerpts({c.excerpt_id for c in current.values()})
+    texts = repo.transcript_texts({e.transcript_id for e in excerpts.values()})
     spans = []
-    for (excerpt_id, start, end), d in latest.items():
-        e = excerpts[excerpt_id]
-        a, b = (start, end) if start is not None and end is not None else (e.start, e.end)
-        spans.append(GoldSpan(e.transcript_id, a, b, frozenset(d.codes or ()), texts[e.transcript_id][a:b],
-                              f"decision {d.id}", True, excerpt_id if start is None else None))
+    for c in current.values():
+        e = excerpts[c.excerpt_id]
+        a, b = (c.start, c.end) if c.start is not None and c.end is not None else (e.start, e.end)
+        spans.append(GoldSpan(e.transcript_id, a, b, frozenset(c.codes), texts[e.transcript_id][a:b],
+                              f"decision {c.decision_id}", True, c.excerpt_id if c.start is None else None))
     spans.sort(key=lambda s: (s.transcript_id, s.start, s.end))
     return Gold(f"decisions of {username}", tuple(spans), (), len(spans))
 
