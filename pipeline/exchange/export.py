@@ -36,6 +36,7 @@ from pipeline.exchange.qdaxml import (
 from pipeline.exchange.qdc import code_guid, write_codes
 from pipeline.records import Code
 from pipeline.store import models as m
+from pipeline.store.chunks import chunked
 from pipeline.store.codebooks import codebook_for
 from pipeline.store.codings import current_codes
 from pipeline.store.db import Store
@@ -43,8 +44,6 @@ from pipeline.store.studies import resolve_run
 
 CASE_COLUMNS = ("city", "country", "role", "language", "date")
 """Transcript columns that become case variables, before the manifest's own extra columns."""
-
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -358,8 +357,8 @@ def _case_variables(t: m.TranscriptRow) -> dict[str, str]:
 
 def _in_chunks(session: Session, model, column, keys: list) -> list:
     out = []
-    for i in range(0, len(keys), _CHUNK):
-        out += session.scalars(select(model).where(column.in_(keys[i : i + _CHUNK])))
+    for part in chunked(keys):
+        out += session.scalars(select(model).where(column.in_(part)))
     return out
 
 

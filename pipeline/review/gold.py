@@ -83,7 +83,7 @@ class Gold:
     segments_read: int = 0
     """Coded segments in the source (after merging the rows of one multi-label segment)."""
     unknown_codes: Mapping[str, int] = field(default_factory=dict)
-    """Codes not in the codebook and how many segments carried them (set by ``check_codes``)."""
+    """Codes not in the codebook and how many segments carried them (set by ``check_gold_codes``)."""
     notes: tuple[str, ...] = ()
 
     @property
@@ -533,7 +533,7 @@ def load_gold(path: str | Path, transcripts: Sequence[Transcript]) -> Gold:
     return gold
 
 
-def check_codes(gold: Gold, codebook: Codebook, *, on_unknown: str = "error") -> Gold:
+def check_gold_codes(gold: Gold, codebook: Codebook, *, on_unknown: str = "error") -> Gold:
     """Gold whose codes are all in ``codebook``.
 
     ``on_unknown="error"`` raises ``InvalidInput`` listing every unknown code with its
@@ -557,20 +557,9 @@ def check_codes(gold: Gold, codebook: Codebook, *, on_unknown: str = "error") ->
     return replace(gold, spans=spans, unknown_codes=dict(sorted(unknown.items())))
 
 
-def with_parents(gold: Gold, codebook: Codebook) -> Gold:
+def gold_with_parents(gold: Gold, codebook: Codebook) -> Gold:
     """A span coded with a sub-code is also coded with its parent (and theirs)."""
-    parent = {c.name: c.parent for c in codebook.codes}
-
-    def closure(codes: frozenset[str]) -> frozenset[str]:
-        out = set(codes)
-        for c in codes:
-            p = parent.get(c)
-            while p:
-                out.add(p)
-                p = parent.get(p)
-        return frozenset(out)
-
-    return replace(gold, spans=tuple(replace(s, codes=closure(s.codes)) for s in gold.spans))
+    return replace(gold, spans=tuple(replace(s, codes=codebook.with_parents(s.codes)) for s in gold.spans))
 
 
 # --------------------------------------------------------------------------------------
@@ -613,7 +602,7 @@ def gold_from_texts(name: str, rows: Iterable[tuple[str, Iterable[str], str]],
 
 
 __all__ = [
-    "Gold", "GoldSpan", "Unlocated", "TranscriptIndex", "TranscriptFinder", "check_codes", "decisions_gold",
-    "gold_from_texts", "html_text", "load_gold", "load_gold_csv", "load_gold_taguette", "register_gold_loader",
-    "taguette_offset_unit", "with_parents",
+    "Gold", "GoldSpan", "Unlocated", "TranscriptIndex", "TranscriptFinder", "check_gold_codes", "decisions_gold",
+    "gold_from_texts", "gold_with_parents", "html_text", "load_gold", "load_gold_csv", "load_gold_taguette",
+    "register_gold_loader", "taguette_offset_unit",
 ]
