@@ -27,6 +27,15 @@ def transcript_record(row: m.TranscriptRow, turns: list[m.TurnRow] = ()) -> Tran
                       row.language, source_type=row.source_type)
 
 
+def stored_transcript(session: Session, transcript_id: str) -> Transcript | None:
+    """A stored transcript with its turns, as the record the stages read (``None`` if absent)."""
+    row = session.get(m.TranscriptRow, transcript_id)
+    if row is None:
+        return None
+    turns = session.scalars(select(m.TurnRow).where(m.TurnRow.transcript_id == transcript_id).order_by(m.TurnRow.idx))
+    return transcript_record(row, list(turns))
+
+
 def city_name(city: str | None) -> str:
     return city or "unknown"
 
@@ -63,4 +72,5 @@ def cities_of(session: Session, run_id: str) -> list[str]:
     return sorted({city_name(c) for c in session.scalars(q)})
 
 
-__all__ = ["cities_of", "city_name", "run_material", "runs", "topics_of", "transcript_record"]
+__all__ = ["cities_of", "city_name", "run_material", "runs", "stored_transcript", "topics_of",
+           "transcript_record"]
