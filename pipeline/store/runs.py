@@ -3,7 +3,7 @@ excerpts, topics and cities (for the review app and the summaries)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.records import InterviewMeta, Topic, TopicAssignment, Transcript, Turn
@@ -16,6 +16,34 @@ def runs(session: Session, study: str | None = None) -> list[m.Run]:
     if study is not None:
         q = q.where(m.Run.study == study)
     return list(session.scalars(q))
+
+
+def run_progress(session: Session, run_id: str) -> tuple[int, int, int]:
+    """``(suggestions, still open, decisions)`` of a run."""
+    counts = dict(tuple(r) for r in session.execute(
+        select(m.SuggestionRow.status, func.count()).where(m.SuggestionRow.run_id == run_id)
+        .group_by(m.SuggestionRow.status)))
+    decisions = session.scalar(select(func.count()).select_from(m.Decision).where(m.Decision.run_id == run_id))
+    return sum(counts.values()), counts.get("suggested", 0), decisions or 0
+
+
+def code_origins(session: Session, codebook_id: str | None) -> dict[str, str]:
+    """Where each stored code of a codebook came from: ``codebook``, ``emergent`` or ``imported``."""
+    return dict(tuple(r) for r in session.execute(select(m.CodeRow.name, m.CodeRow.origin)
+                                                   .where(m.CodeRow.codebook_id == codebook_id)))
+
+
+def active_coders(session: Session) -> list[m.User]:
+    """Active accounts with the coder role, by username."""
+    return list(session.scalars(select(m.User).where(m.User.role == "coder", m.User.active.is_(True))
+                                .order_by(m.User.username)))
+
+
+def assignment_counts(session: Session, run_id: str) -> dict[int, int]:
+    """How many excerpts of a run each coder is assigned, by user id."""
+    return dict(tuple(r) for r in session.execute(
+        select(m.Assignment.user_id, func.count()).where(m.Assignment.run_id == run_id)
+        .group_by(m.Assignment.user_id)))
 
 
 def transcript_record(row: m.TranscriptRow, turns: list[m.TurnRow] = ()) -> Transcript:
@@ -72,5 +100,5 @@ def cities_of(session: Session, run_id: str) -> list[str]:
     return sorted({city_name(c) for c in session.scalars(q)})
 
 
-__all__ = ["cities_of", "city_name", "run_material", "runs", "stored_transcript", "topics_of",
+__all__ = ["active_coders", "assignment_counts", "cities_of", "code_origins", "city_name", "run_material", "run_progress", "runs", "stored_transcript", "topics_of",
            "transcript_record"]

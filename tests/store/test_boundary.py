@@ -26,7 +26,6 @@ ALLOWED = {
     "app/auth.py",
     "app/doublecoding.py",
     "app/review.py",
-    "app/routes/admin.py",
     "app/summaries.py",
     "app/themes.py",
     # Import writes decisions, memos, users, codes and studies in one transaction and matches
