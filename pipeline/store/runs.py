@@ -1,13 +1,18 @@
-"""Reading what a run holds back from the store as pipeline records: its transcripts,
-excerpts, topics and cities (for the review app and the summaries)."""
+"""What a run holds, read back from the store: its transcripts, excerpts, topics and cities
+as pipeline records (for the review app and the summaries), its progress, and its contents
+as a REFI-QDA project carries them (for export)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.records import InterviewMeta, Topic, TopicAssignment, Transcript, Turn
 from pipeline.store import models as m
+from pipeline.store.chunks import chunked
+from pipeline.store.codings import CurrentCoding, current_codes
 from pipeline.store.repository import excerpt_record
 
 
@@ -16,6 +21,71 @@ def runs(session: Session, study: str | None = None) -> list[m.Run]:
     if study is not None:
         q = q.where(m.Run.study == study)
     return list(session.scalars(q))
+
+
+@dataclass
+class RunContents:
+    """What a run holds, as a REFI-QDA project carries it (rows of the store)."""
+
+    transcripts: list[m.TranscriptRow]
+    """Those the run saw, by id."""
+    excerpts: dict[str, m.ExcerptRow]
+    """Every stored excerpt of those transcripts (earlier runs' too: a coder may have coded one)."""
+    codings: list[CurrentCoding]
+    """Coders' current non-empty code sets on those excerpts."""
+    suggestions: list[m.SuggestionRow]
+    """The run's open suggestions (none unless asked for)."""
+    memos: list[m.Memo]
+    """Memos on those excerpts or transcripts, and project memos, in the order they were written."""
+    people: dict[int, m.User]
+    authors: set[int]
+    """Everyone with a decision or a memo anywhere in the store."""
+
+
+def run_contents(session: Session, run: m.Run, *, open_suggestions: bool = True) -> RunContents:
+    """Everything a project of ``run`` holds: transcripts, excerpts, coders' codes, open suggestions, memos."""
+    transcript_ids = sorted(set(session.scalars(
+        select(m.ExcerptRow.transcript_id).join(m.RunExcerpt, m.RunExcerpt.excerpt_id == m.ExcerptRow.id)
+        .where(m.RunExcerpt.run_id == run.id)
+    )))
+    transcripts = sorted(_rows_where(session, m.TranscriptRow, m.TranscriptRow.id, transcript_ids), key=lambda t: t.id)
+    excerpts = {e.id: e for e in _rows_where(session, m.ExcerptRow, m.ExcerptRow.transcript_id, transcript_ids)}
+    transcript_set = {t.id for t in transcripts}
+    codings = [c for c in current_codes(session, excerpts).values() if c.codes]
+    suggestions = []
+    if open_suggestions:
+        suggestions = list(session.scalars(
+            select(m.SuggestionRow).where(m.SuggestionRow.run_id == run.id, m.SuggestionRow.status == "suggested")
+        ))
+    memos = [mm for mm in session.scalars(select(m.Memo).order_by(m.Memo.id))
+             if (mm.excerpt_id in excerpts) or (mm.excerpt_id is None and mm.transcript_id in transcript_set)
+             or (mm.excerpt_id is None and mm.transcript_id is None)]  # project memos too
+    people = {u.id: u for u in session.scalars(select(m.User))}
+    authors = set(session.scalars(select(m.Decision.user_id).distinct())) | set(
+        session.scalars(select(m.Memo.user_id).distinct()))
+    return RunContents(transcripts, excerpts, codings, suggestions, memos, people, authors)
+
+
+def document_pages(session: Session, ids: list[str]) -> dict[str, list[tuple[int, int, int]]]:
+    """Per document: ``(page, start, end)`` spans of its text, merged over its paragraphs."""
+    out: dict[str, list[tuple[int, int, int]]] = {}
+    turns = _rows_where(session, m.TurnRow, m.TurnRow.transcript_id, ids)
+    for turn in sorted(turns, key=lambda u: (u.transcript_id, u.idx)):
+        if turn.page is None:
+            continue
+        spans = out.setdefault(turn.transcript_id, [])
+        if spans and spans[-1][0] == turn.page:
+            spans[-1] = (turn.page, spans[-1][1], turn.end)
+        else:
+            spans.append((turn.page, turn.start, turn.end))
+    return out
+
+
+def _rows_where(session: Session, model, column, keys: list) -> list:
+    out = []
+    for part in chunked(keys):
+        out += session.scalars(select(model).where(column.in_(part)))
+    return out
 
 
 def run_progress(session: Session, run_id: str) -> tuple[int, int, int]:
@@ -100,5 +170,8 @@ def cities_of(session: Session, run_id: str) -> list[str]:
     return sorted({city_name(c) for c in session.scalars(q)})
 
 
-__all__ = ["active_coders", "assignment_counts", "cities_of", "code_origins", "city_name", "run_material", "run_progress", "runs", "stored_transcript", "topics_of",
-           "transcript_record"]
+__all__ = [
+    "RunContents", "active_coders", "assignment_counts", "cities_of", "city_name", "code_origins",
+    "document_pages", "run_contents", "run_material", "run_progress", "runs", "stored_transcript",
+    "topics_of", "transcript_record"
+]
