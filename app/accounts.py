@@ -11,9 +11,10 @@ from __future__ import annotations
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
-from app import audit, auth
+from app import auth
 from app.errors import BadRequest
 from app.permissions import can_sign_in
+from pipeline.store import audit
 from pipeline.store import models as m
 from pipeline.store.db import Store
 

@@ -32,9 +32,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from app import audit
 from app.errors import BadRequest, TooManyAttempts
 from app.permissions import ROLES, CurrentUser, can_sign_in
+from pipeline.store import audit
 from pipeline.store import models as m
 from pipeline.store.db import Store
 

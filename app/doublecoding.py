@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app import audit
 from app.errors import BadRequest
 from app.permissions import CurrentUser
 from app.review import codes_of, effective
 from pipeline.review.agreement import Agreement, agreement
+from pipeline.store import audit
 from pipeline.store import models as m
 from pipeline.store.codebooks import codebook_for
 from pipeline.store.db import Store

@@ -40,7 +40,7 @@ from typing import Callable, Iterable, Sequence
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from app import audit
+from pipeline.store import audit
 from pipeline.store.studies import is_latest, resolve_run
 from app.errors import BadRequest, Conflict, Forbidden
 from app.permissions import CurrentUser

@@ -24,12 +24,13 @@ from typing import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit, study
+from app import study
 from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
 from app.review import codes_of, double_coded, effective
 from pipeline.errors import NotFound
 from pipeline.records import GUIDE_SECTIONS, Codebook
+from pipeline.store import audit
 from pipeline.store import models as m
 from pipeline.store.chunks import chunked
 from pipeline.store.codebooks import codebook_for

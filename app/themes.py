@@ -7,10 +7,10 @@ import unicodedata
 
 from sqlalchemy import select
 
-from app import audit
 from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
 from pipeline.errors import NotFound
+from pipeline.store import audit
 from pipeline.store import models as m
 from pipeline.store.db import Store
 

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from app import accounts, audit, auth, doublecoding
+from app import accounts, auth, doublecoding
 from app.permissions import (CurrentUser, ROLES, can_assign, can_manage_runs, can_manage_users, can_see_agreement,
                              can_view_audit)
 from app.web import chosen_study, done, form_int, render, require, run_for, store_of
+from pipeline.store import audit
 from pipeline.store.codebooks import codebook_for
 from pipeline.store.runs import active_coders, assignment_counts, cities_of, code_origins, run_progress, runs
 from pipeline.store.studies import has_study, latest_run
