@@ -1,6 +1,7 @@
 """What a run holds, read back from the store: its transcripts, excerpts, topics and cities
-as pipeline records (for the review app and the summaries), its progress, and its contents
-as a REFI-QDA project carries them (for export)."""
+as pipeline records (for the review app and the summaries), its progress, emergent themes and
+the codes made from them, sign-offs, and its contents as a REFI-QDA project carries them
+(for export)."""
 
 from __future__ import annotations
 
@@ -88,6 +89,45 @@ def _rows_where(session: Session, model, column, keys: list) -> list:
     return out
 
 
+def topic_row(session: Session, run_id: str, topic_id: int) -> m.TopicRow | None:
+    return session.get(m.TopicRow, (run_id, topic_id))
+
+
+def emergent_topics(session: Session, run_id: str) -> list[m.TopicRow]:
+    """A run's topics that map to no code, largest first."""
+    return list(session.scalars(select(m.TopicRow).where(m.TopicRow.run_id == run_id, m.TopicRow.emergent.is_(True))
+                                .order_by(m.TopicRow.size.desc(), m.TopicRow.topic_id)))
+
+
+def latest_signoffs(session: Session, run_id: str) -> dict[str, m.SignOff]:
+    """The latest sign-off of each city (``*``: the cross-city comparison) of a run."""
+    latest: dict[str, m.SignOff] = {}
+    for row in session.scalars(select(m.SignOff).where(m.SignOff.run_id == run_id).order_by(m.SignOff.id)):
+        latest[row.city] = row
+    return latest
+
+
+def has_code(session: Session, codebook_id: str, name: str) -> bool:
+    return session.get(m.CodeRow, (codebook_id, name)) is not None
+
+
+def add_emergent_code(session: Session, codebook_id: str, name: str, label: str, description: str) -> None:
+    """A code coders made from an emergent theme, added to a stored codebook."""
+    session.add(m.CodeRow(codebook_id=codebook_id, name=name, label=label, description=description, parent=None,
+                          colour=None, origin="emergent"))
+
+
+def code_labels_of_origin(session: Session, codebook_id: str, origin: str) -> set[str]:
+    return set(session.scalars(select(m.CodeRow.label).where(m.CodeRow.codebook_id == codebook_id,
+                                                             m.CodeRow.origin == origin)))
+
+
+def excerpt_texts(session: Session, ids) -> list[str]:
+    """The texts of stored excerpts, in the order of ``ids`` (missing ones left out)."""
+    found = {e.id: e.text for e in _rows_where(session, m.ExcerptRow, m.ExcerptRow.id, list(ids))}
+    return [found[i] for i in ids if i in found]
+
+
 def run_progress(session: Session, run_id: str) -> tuple[int, int, int]:
     """``(suggestions, still open, decisions)`` of a run."""
     counts = dict(tuple(r) for r in session.execute(
@@ -171,7 +211,8 @@ def cities_of(session: Session, run_id: str) -> list[str]:
 
 
 __all__ = [
-    "RunContents", "active_coders", "assignment_counts", "cities_of", "city_name", "code_origins",
-    "document_pages", "run_contents", "run_material", "run_progress", "runs", "stored_transcript",
-    "topics_of", "transcript_record"
+    "RunContents", "active_coders", "add_emergent_code", "assignment_counts", "cities_of", "city_name",
+    "code_labels_of_origin", "code_origins", "document_pages", "emergent_topics", "excerpt_texts", "has_code",
+    "latest_signoffs", "run_contents", "run_material", "run_progress", "runs", "stored_transcript",
+    "topic_row", "topics_of", "transcript_record",
 ]

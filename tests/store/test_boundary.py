@@ -19,14 +19,13 @@ MODELS = "pipeline.store.models"
 ALLOWED = {
     # The review app's own workflow over the store: sign-in, sessions and accounts, coders'
     # decisions with optimistic locking and undo, the queue, double-coding assignments,
-    # summary drafts and sign-offs, theme names. Each module below still queries and writes
+    # summary drafts and sign-offs. Each module below still queries and writes
     # ORM rows itself; moving those queries behind the store's functions is what is left.
     "app/accounts.py",
     "app/auth.py",
     "app/doublecoding.py",
     "app/review.py",
     "app/summaries.py",
-    "app/themes.py",
 }
 
 
