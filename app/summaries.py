@@ -29,7 +29,7 @@ from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
 from app.review import codes_of, double_coded, effective
 from pipeline.errors import NotFound
-from pipeline.records import GUIDE_SECTIONS, Codebook
+from pipeline.records import GUIDE_SECTIONS
 from pipeline.store import audit
 from pipeline.store import models as m
 from pipeline.store.chunks import chunked
