@@ -9,20 +9,17 @@ password itself.
 from __future__ import annotations
 
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
 
-from app import audit, auth
+from app import auth
 from app.errors import BadRequest
 from app.permissions import can_sign_in
-from pipeline.store import models as m
+from pipeline.store import accounts as stored
+from pipeline.store import audit
 from pipeline.store.db import Store
 
 
 def _revoke_sessions(s, user_id: int, *, but: str | None = None) -> None:
-    q = update(m.WebSession).where(m.WebSession.user_id == user_id, m.WebSession.revoked_at.is_(None))
-    if but is not None:
-        q = q.where(m.WebSession.id != auth.token_hash(but))
-    s.execute(q.values(revoked_at=auth.now()))
+    stored.revoke_user_sessions(s, user_id, auth.now(), but=None if but is None else auth.token_hash(but))
 
 
 def change_own_password(store: Store, user_id: int, current: str, new: str, repeat: str, *,
@@ -34,7 +31,7 @@ def change_own_password(store: Store, user_id: int, current: str, new: str, repe
     if new == current:
         raise BadRequest("Choose a password different from the current one.")
     with store.session() as s:
-        user = s.get(m.User, user_id)
+        user = stored.user_by_id(s, user_id)
     try:
         ok = bool(user and user.password_hash) and auth.hasher.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
@@ -43,7 +40,7 @@ def change_own_password(store: Store, user_id: int, current: str, new: str, repe
         raise BadRequest("The current password is wrong; nothing was changed.")
     digest = auth.hasher.hash(new)
     with store.transaction() as s:
-        s.execute(update(m.User).where(m.User.id == user_id).values(password_hash=digest, must_change_password=False))
+        stored.set_password_hash(s, user_id, digest, must_change=False)
         _revoke_sessions(s, user_id, but=session_token)
         audit.record(s, user_id, "password_change", "user", str(user_id), {"username": user.username})
 
@@ -54,9 +51,8 @@ def reset_password(store: Store, username_or_id: str | int, new: str, *, by: int
     auth.check_password_rules(new)
     digest = auth.hasher.hash(new)
     with store.transaction() as s:
-        q = select(m.User).where(m.User.id == username_or_id if isinstance(username_or_id, int)
-                                 else m.User.username == username_or_id)
-        user = s.scalars(q).first()
+        user = (stored.user_by_id(s, username_or_id) if isinstance(username_or_id, int)
+                else stored.user_by_name(s, username_or_id))
         if user is None:
             raise BadRequest(f"There is no user {username_or_id!r}.")
         if not can_sign_in(user.role):

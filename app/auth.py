@@ -26,17 +26,18 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.orm import Session
 
-from app import audit
 from app.errors import BadRequest, TooManyAttempts
 from app.permissions import ROLES, CurrentUser, can_sign_in
-from pipeline.store import models as m
+from pipeline.store import accounts, audit
 from pipeline.store.db import Store
+
+if TYPE_CHECKING:  # a row the store hands back
+    from pipeline.store.models import User
 
 SESSION_COOKIE = "qualflow_session"
 LOGIN_COOKIE = "qualflow_login"
@@ -87,31 +88,28 @@ def add_user(store: Store, username: str, role: str, password: str, *, by: int |
     check_password_rules(password)
     digest = hasher.hash(password)
     with store.transaction() as s:
-        if s.scalar(select(m.User.id).where(m.User.username == username)) is not None:
+        if accounts.user_by_name(s, username) is not None:
             raise BadRequest(f"There is already a user called {username!r}.")
-        user = m.User(username=username, role=role, password_hash=digest, active=True, created_at=now())
-        s.add(user)
-        s.flush()
+        user = accounts.add_account(s, username, role, digest, now())
         audit.record(s, by, "user_add", "user", str(user.id), {"username": username, "role": role})
         return user.id
 
 
 def set_active(store: Store, user_id: int, active: bool, *, by: int | None) -> None:
     with store.transaction() as s:
-        user = s.get(m.User, user_id)
+        user = accounts.user_by_id(s, user_id)
         if user is None:
             raise BadRequest("No such user.")
         user.active = active
         if not active:
-            s.execute(update(m.WebSession).where(m.WebSession.user_id == user_id, m.WebSession.revoked_at.is_(None))
-                      .values(revoked_at=now()))
+            accounts.revoke_user_sessions(s, user_id, now())
         audit.record(s, by, "user_activate" if active else "user_deactivate", "user", str(user_id),
                      {"username": user.username})
 
 
-def list_users(store: Store) -> list[m.User]:
+def list_users(store: Store) -> list[User]:
     with store.session() as s:
-        return list(s.scalars(select(m.User).order_by(m.User.username)))
+        return accounts.all_users(s)
 
 
 # -- signing in -------------------------------------------------------------------------------
@@ -136,17 +134,6 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
-def _serialise_attempts(s: Session, username: str) -> None:
-    """Make attempts for one username take turns between counting and recording.
-
-    SQLite lets one writer in at a time and the attempt is written before it is counted, so
-    that is enough there; PostgreSQL needs a lock, or two transactions would each count
-    only their own new row.
-    """
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(text("SELECT pg_advisory_xact_lock(727002, hashtext(:name))"), {"name": username})
-
-
 def _record_attempt(store: Store, username: str, ip: str, limit: RateLimit) -> None:
     """Count this attempt as a failure *before* the password is verified (a right password
     deletes it again).
@@ -158,18 +145,16 @@ def _record_attempt(store: Store, username: str, ip: str, limit: RateLimit) -> N
     t = now()
     since = t - limit.window
     with store.transaction() as s:
-        _serialise_attempts(s, username)
-        s.add(m.LoginFailure(username=username, ip=ip, at=t))
-        s.flush()
-        recent = select(func.count()).select_from(m.LoginFailure).where(m.LoginFailure.at > since)
+        accounts.take_turns_for_sign_in(s, username)
+        accounts.add_login_failure(s, username, ip, t)
         counts = (
-            (s.scalar(recent.where(m.LoginFailure.username == username, m.LoginFailure.ip == ip)), limit.failures),
-            (s.scalar(recent.where(m.LoginFailure.username == username)), limit.per_username),
-            (s.scalar(recent.where(m.LoginFailure.ip == ip)), limit.per_address),
+            (accounts.login_failures_since(s, since, username=username, ip=ip), limit.failures),
+            (accounts.login_failures_since(s, since, username=username), limit.per_username),
+            (accounts.login_failures_since(s, since, ip=ip), limit.per_address),
         )
         if any(count > allowed for count, allowed in counts):
             raise TooManyAttempts(max(1, int(limit.window.total_seconds() // 60)))  # rolls the attempt back
-        s.execute(delete(m.LoginFailure).where(m.LoginFailure.at <= since))
+        accounts.forget_login_failures(s, before=since)
 
 
 def authenticate(store: Store, username: str, password: str, ip: str, limit: RateLimit = RateLimit()) -> int | None:
@@ -183,7 +168,7 @@ def authenticate(store: Store, username: str, password: str, ip: str, limit: Rat
     ip = (ip or "unknown")[:64]
     _record_attempt(store, username, ip, limit)
     with store.session() as s:
-        user = s.scalars(select(m.User).where(m.User.username == username)).first()
+        user = accounts.user_by_name(s, username)
     ok = False
     if user is not None and user.password_hash and user.active and can_sign_in(user.role):
         try:
@@ -199,9 +184,9 @@ def authenticate(store: Store, username: str, password: str, ip: str, limit: Rat
     if not ok:
         return None  # the attempt recorded above stays as the failure
     with store.transaction() as s:
-        s.execute(delete(m.LoginFailure).where(m.LoginFailure.username == username, m.LoginFailure.ip == ip))
+        accounts.forget_login_failures(s, username=username, ip=ip)
         if hasher.check_needs_rehash(user.password_hash):
-            s.execute(update(m.User).where(m.User.id == user.id).values(password_hash=hasher.hash(password)))
+            accounts.set_password_hash(s, user.id, hasher.hash(password))
     return user.id
 
 
@@ -210,8 +195,8 @@ def create_session(store: Store, user_id: int, ip: str | None) -> str:
     token = secrets.token_urlsafe(32)
     t = now()
     with store.transaction() as s:
-        s.add(m.WebSession(id=token_hash(token), user_id=user_id, csrf_token=secrets.token_urlsafe(32),
-                           created_at=t, last_seen_at=t, expires_at=t + MAX_AGE, ip=(ip or "")[:64]))
+        accounts.add_web_session(s, session_id=token_hash(token), user_id=user_id, csrf_token=secrets.token_urlsafe(32),
+                                 at=t, expires_at=t + MAX_AGE, ip=(ip or "")[:64])
         audit.record(s, user_id, "sign_in", "user", str(user_id), {})
     return token
 
@@ -222,9 +207,7 @@ def session_user(store: Store, token: str | None) -> CurrentUser | None:
         return None
     key = token_hash(token)
     with store.session() as s:
-        row = s.execute(
-            select(m.WebSession, m.User).join(m.User, m.User.id == m.WebSession.user_id).where(m.WebSession.id == key)
-        ).first()
+        row = accounts.web_session_and_user(s, key)
         if row is None:
             return None
         web, user = row
@@ -233,7 +216,7 @@ def session_user(store: Store, token: str | None) -> CurrentUser | None:
                 or not user.active or not can_sign_in(user.role)):
             return None
         if _aware(web.last_seen_at) + TOUCH_EVERY <= t:
-            s.execute(update(m.WebSession).where(m.WebSession.id == key).values(last_seen_at=t))
+            accounts.touch_web_session(s, key, t)
             s.commit()
         return CurrentUser(user.id, user.username, user.role, web.csrf_token, bool(user.must_change_password))
 
@@ -242,8 +225,7 @@ def revoke_session(store: Store, token: str | None) -> None:
     if not token:
         return
     with store.transaction() as s:
-        s.execute(update(m.WebSession).where(m.WebSession.id == token_hash(token), m.WebSession.revoked_at.is_(None))
-                  .values(revoked_at=now()))
+        accounts.revoke_web_session(s, token_hash(token), now())
 
 
 def new_login_token() -> str:

@@ -6,16 +6,14 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from app import audit
-from app.data import codebook_of
 from app.errors import BadRequest
 from app.permissions import CurrentUser
 from app.review import codes_of, effective
 from pipeline.review.agreement import Agreement, agreement
-from pipeline.store import models as m
+from pipeline.store import assignments, audit
+from pipeline.store.codebooks import codebook_for
 from pipeline.store.db import Store
+from pipeline.store.studies import get_run
 
 
 def assign(store: Store, admin: CurrentUser, run_id: str, coder_ids: list[int], *, count: int,
@@ -28,19 +26,11 @@ def assign(store: Store, admin: CurrentUser, run_id: str, coder_ids: list[int], 
     if count < 1 or count > 10_000:
         raise BadRequest("Assign between 1 and 10,000 excerpts.")
     with store.transaction() as s:
-        roles = dict(list(s.execute(select(m.User.id, m.User.role).where(m.User.id.in_(coder_ids)))))
+        roles = assignments.roles_of(s, coder_ids)
         if any(roles.get(u) != "coder" for u in coder_ids):
             raise BadRequest("Excerpts can only be assigned to coders.")
-        taken = select(m.Assignment.excerpt_id).where(m.Assignment.run_id == run_id,
-                                                      m.Assignment.user_id.in_(coder_ids))
-        q = (select(m.SuggestionRow.excerpt_id).distinct()
-             .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
-             .join(m.Transcript, m.Transcript.id == m.ExcerptRow.transcript_id)
-             .where(m.SuggestionRow.run_id == run_id, m.SuggestionRow.excerpt_id.not_in(taken)))
-        if city:
-            q = q.where(m.Transcript.city == city)
-        picked = sorted(s.scalars(q))[:count]
-        s.add_all(m.Assignment(run_id=run_id, excerpt_id=e, user_id=u) for e in picked for u in coder_ids)
+        picked = assignments.unassigned_suggested(s, run_id, coder_ids, city)[:count]
+        assignments.add_assignments(s, run_id, picked, coder_ids)
         audit.record(s, admin.id, "assign", "run", run_id, {"coders": coder_ids, "excerpts": len(picked),
                                                             "city": city}, run_id=run_id)
         return picked
@@ -49,13 +39,9 @@ def assign(store: Store, admin: CurrentUser, run_id: str, coder_ids: list[int], 
 def coder_codings(store: Store, run_id: str) -> dict[int, dict[str, frozenset[str]]]:
     """Each coder's own code set for every assigned excerpt they decided on."""
     with store.session() as s:
-        assigned = defaultdict(set)
-        for excerpt_id, user_id in s.execute(select(m.Assignment.excerpt_id, m.Assignment.user_id)
-                                             .where(m.Assignment.run_id == run_id)):
-            assigned[user_id].add(excerpt_id)
+        assigned = assignments.assigned_excerpts(s, run_id)
         decisions = defaultdict(list)
-        for d in s.scalars(select(m.Decision).where(m.Decision.run_id == run_id,
-                                                    m.Decision.user_id.in_(list(assigned)))):
+        for d in assignments.decisions_by(s, run_id, assigned):
             if d.excerpt_id in assigned[d.user_id]:
                 decisions[(d.user_id, d.excerpt_id)].append(d)
     out: dict[int, dict[str, frozenset[str]]] = defaultdict(dict)
@@ -78,13 +64,10 @@ class PairAgreement:
 
 def pair_agreements(store: Store, run_id: str, *, bootstrap: int = 1000) -> list[PairAgreement]:
     with store.session() as s:
-        run = s.get(m.Run, run_id)
-        codes = [c.name for c in codebook_of(s, run).codes] if run is not None and run.codebook_id else None
-        assigned = defaultdict(set)
-        for excerpt_id, user_id in s.execute(select(m.Assignment.excerpt_id, m.Assignment.user_id)
-                                             .where(m.Assignment.run_id == run_id)):
-            assigned[user_id].add(excerpt_id)
-        names = dict(list(s.execute(select(m.User.id, m.User.username))))
+        run = get_run(s, run_id)
+        codes = [c.name for c in codebook_for(s, run).codes] if run is not None and run.codebook_id else None
+        assigned = assignments.assigned_excerpts(s, run_id)
+        names = assignments.usernames(s)
     codings = coder_codings(store, run_id)
     out = []
     for a, b in itertools.combinations(sorted(assigned), 2):

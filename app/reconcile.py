@@ -24,8 +24,6 @@ from typing import Sequence
 
 from sqlalchemy import func, select
 
-from app import audit
-from app.data import codebook_of
 from app.doublecoding import PairAgreement, coder_codings, pair_agreements
 from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
@@ -33,7 +31,9 @@ from app.review import _known_codes, _lock_excerpt, _source, double_coded
 from pipeline.errors import NotFound
 from pipeline.review import precedence
 from pipeline.review.agreement import Agreement, agreement
+from pipeline.store import audit
 from pipeline.store import models as m
+from pipeline.store.codebooks import codebook_for
 from pipeline.store.db import Store
 from pipeline.store.studies import is_latest
 
@@ -111,7 +111,7 @@ def load(store: Store, run_id: str, *, bootstrap: int = 500) -> Reconciliation:
     codings = coder_codings(store, run_id)
     with store.session() as s:
         run = s.get(m.Run, run_id)
-        codes = [c.name for c in codebook_of(s, run).codes] if run is not None and run.codebook_id else None
+        codes = [c.name for c in codebook_for(s, run).codes] if run is not None and run.codebook_id else None
         private = double_coded(s, run_id)
         names = dict(list(s.execute(select(m.User.id, m.User.username))))
         rows: dict[str, list[m.Decision]] = defaultdict(list)
@@ -123,7 +123,7 @@ def load(store: Store, run_id: str, *, bootstrap: int = 500) -> Reconciliation:
         agreed = precedence.reconciled(d for ds in rows.values() for d in ds)
         decided = [e for e in ids if all(e in codings.get(u, {}) for u in private[e])]
         details = {e.id: (e, t) for e, t in s.execute(
-            select(m.ExcerptRow, m.Transcript).join(m.Transcript, m.Transcript.id == m.ExcerptRow.transcript_id)
+            select(m.ExcerptRow, m.TranscriptRow).join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
             .where(m.ExcerptRow.id.in_(decided)))} if decided else {}
         items = []
         for excerpt_id in decided:

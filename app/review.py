@@ -40,9 +40,8 @@ from typing import Callable, Iterable, Sequence
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.data import resolve_run
-from pipeline.store.studies import is_latest
+from pipeline.store import audit
+from pipeline.store.studies import is_latest, resolve_run
 from app.errors import BadRequest, Conflict, Forbidden
 from app.permissions import CurrentUser
 from pipeline.errors import NotFound
@@ -164,11 +163,11 @@ class QueueFilters:
     def conditions(self) -> list[ColumnElement[bool]]:
         out = []
         if self.city:
-            out.append(m.Transcript.city == self.city)
+            out.append(m.TranscriptRow.city == self.city)
         if self.language:
             out.append(m.ExcerptRow.language == self.language)
         if self.role:
-            out.append(m.Transcript.role == self.role)
+            out.append(m.TranscriptRow.role == self.role)
         if self.code:
             out.append(m.SuggestionRow.code == self.code)
         if self.min_confidence is not None:
@@ -234,7 +233,7 @@ def load_queue(store: Store, user: CurrentUser, run_id: str, filters: QueueFilte
         q = (select(m.SuggestionRow.id, m.SuggestionRow.excerpt_id, m.SuggestionRow.status, m.SuggestionRow.version,
                     m.SuggestionRow.code, m.SuggestionRow.confidence)
              .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
-             .join(m.Transcript, m.Transcript.id == m.ExcerptRow.transcript_id)
+             .join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
              .where(m.SuggestionRow.run_id == run_id, scope, *filters.conditions())
              .order_by(*queue_order()))
         # the SQL order is the tie-break; the review order takes turns over codes, most uncertain first
@@ -262,9 +261,9 @@ def _items(s: Session, run_id: str, user: CurrentUser, page, status, version, pr
     if not ids:
         return []
     details = {sg.id: (sg, e, t) for sg, e, t in s.execute(
-        select(m.SuggestionRow, m.ExcerptRow, m.Transcript)
+        select(m.SuggestionRow, m.ExcerptRow, m.TranscriptRow)
         .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
-        .join(m.Transcript, m.Transcript.id == m.ExcerptRow.transcript_id)
+        .join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
         .where(m.SuggestionRow.id.in_(ids)))}
     excerpt_ids = {details[i][1].id for i in ids}
     shared = [e for e in excerpt_ids if e not in private]
@@ -287,7 +286,7 @@ def _items(s: Session, run_id: str, user: CurrentUser, page, status, version, pr
     return out
 
 
-def _source(e: m.ExcerptRow, t: m.Transcript) -> str:
+def _source(e: m.ExcerptRow, t: m.TranscriptRow) -> str:
     from pipeline.sources import citation, survey_item
 
     item = survey_item(t.text, e.start) if e.source_type == "survey" else None
@@ -295,10 +294,10 @@ def _source(e: m.ExcerptRow, t: m.Transcript) -> str:
 
 
 def _filter_options(s: Session, run_id: str, scope) -> dict[str, list[str]]:
-    base = (select(m.Transcript.city, m.ExcerptRow.language, m.Transcript.role, m.SuggestionRow.code,
+    base = (select(m.TranscriptRow.city, m.ExcerptRow.language, m.TranscriptRow.role, m.SuggestionRow.code,
                    m.ExcerptRow.guide_section).distinct()
             .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
-            .join(m.Transcript, m.Transcript.id == m.ExcerptRow.transcript_id)
+            .join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
             .where(m.SuggestionRow.run_id == run_id, scope))
     values: dict[str, set[str]] = defaultdict(set)
     for row in s.execute(base):
@@ -568,7 +567,7 @@ def spot_check_due(store: Store, user: CurrentUser, run_id: str) -> SpotCheck | 
         if not candidates:
             return None
         e = s.get(m.ExcerptRow, spot_check_order(candidates, salt=run_id)[0])
-        t = s.get(m.Transcript, e.transcript_id)
+        t = s.get(m.TranscriptRow, e.transcript_id)
         return SpotCheck(e.id, e.text, e.question, e.speaker, t.id, t.city, t.role, e.language, e.guide_section)
 
 

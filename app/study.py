@@ -16,22 +16,25 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from pipeline.records import Codebook
-from pipeline.store import models as m
 from pipeline.summaries.narrative import ACROSS, city_narrative, comparison_narrative
 from pipeline.summaries.pictures import likert_svg, matrix_svg, roles_svg
 from pipeline.summaries.triangulate import (closed_item, page_of, source_type, triangulate,
                                             triangulation_from_dict, triangulation_to_dict)
+
+if TYPE_CHECKING:  # a run row, as the store's functions return it
+    from pipeline.store.models import Run
 
 ACROSS_CITY = "*"
 """Where the cross-city comparison's narrative and sign-offs are kept (``summary_drafts.city``,
 ``signoffs.city``): no manifest names a city ``*``, and the existing tables need no migration."""
 
 
-def closed_items_of(run: m.Run) -> list[dict]:
+def closed_items_of(run: Run) -> list[dict]:
     """The run's survey closed-item summaries as plain dicts (empty without a survey)."""
     survey = (run.summary or {}).get("survey")
     if survey is None and run.output_dir:
@@ -52,7 +55,7 @@ def _sources(excerpts, items: list[dict]) -> dict:
     }
 
 
-def city_study(run: m.Run, city: str, transcripts, excerpts, codes_of: dict, book: Codebook) -> dict:
+def city_study(run: Run, city: str, transcripts, excerpts, codes_of: dict, book: Codebook) -> dict:
     """The study's keys of one city's signed content."""
     items = [i for i in closed_items_of(run) if i["city"] == city]
     tri = triangulate(excerpts, codes_of, transcripts, book, items)
@@ -61,7 +64,7 @@ def city_study(run: m.Run, city: str, transcripts, excerpts, codes_of: dict, boo
             "sources": _sources(excerpts, items)}
 
 
-def comparison_study(run: m.Run, transcripts, excerpts, codes_of: dict, book: Codebook) -> dict:
+def comparison_study(run: Run, transcripts, excerpts, codes_of: dict, book: Codebook) -> dict:
     items = closed_items_of(run)
     tri = triangulate(excerpts, codes_of, transcripts, book, items)
     return {"triangulation": triangulation_to_dict(tri), "policy_narrative": comparison_narrative(tri, excerpts),

@@ -24,16 +24,19 @@ from typing import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit, study
-from app.data import city_name, codebook_of, run_material, topics_of
+from app import study
 from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
 from app.review import codes_of, double_coded, effective
 from pipeline.errors import NotFound
-from pipeline.records import GUIDE_SECTIONS, Codebook
+from pipeline.records import GUIDE_SECTIONS
 from pipeline.review import precedence
+from pipeline.store import audit
 from pipeline.store import models as m
+from pipeline.store.chunks import chunked
+from pipeline.store.codebooks import codebook_for
 from pipeline.store.db import Store
+from pipeline.store.runs import city_name, run_material, topics_of
 from pipeline.summaries.city import build_city_summaries
 
 SCHEMA = "qualflow.city-summary/1"
@@ -55,8 +58,7 @@ def accepted_codes(session: Session, run_id: str, excerpt_ids: Iterable[str]) ->
     double-coded excerpt the codes every assigned coder applied (empty until all have decided)."""
     ids = list(excerpt_ids)
     decisions: dict[str, list[m.Decision]] = defaultdict(list)
-    for part in range(0, len(ids), 500):
-        chunk = ids[part:part + 500]
+    for chunk in chunked(ids):
         for d in session.scalars(select(m.Decision).where(m.Decision.run_id == run_id, m.Decision.excerpt_id.in_(chunk))):
             decisions[d.excerpt_id].append(d)
     private = double_coded(session, run_id, ids) if ids else {}
@@ -80,17 +82,6 @@ def accepted_codes(session: Session, run_id: str, excerpt_ids: Iterable[str]) ->
     return out
 
 
-def _with_parents(codes: set[str], book: Codebook) -> set[str]:
-    parent = {c.name: c.parent for c in book.codes}
-    out = set(codes)
-    for code in codes:
-        p = parent.get(code)
-        while p:
-            out.add(p)
-            p = parent.get(p)
-    return out
-
-
 def _section_order(sections: Iterable[str]) -> list[str]:
     known = [s for s in GUIDE_SECTIONS if s in sections]
     return known + sorted(s for s in sections if s not in GUIDE_SECTIONS)
@@ -98,7 +89,7 @@ def _section_order(sections: Iterable[str]) -> list[str]:
 
 def summary_content(session: Session, run: m.Run, city: str, narrative: str) -> dict:
     """Everything a validator sees and signs for one city, from accepted codes."""
-    book = codebook_of(session, run)
+    book = codebook_for(session, run)
     transcripts, excerpts, assignments = run_material(session, run.id, city)
     if not excerpts:
         raise NotFound(f"Run {run.id!r} has no excerpts from {city!r}.")
@@ -106,7 +97,7 @@ def summary_content(session: Session, run: m.Run, city: str, narrative: str) -> 
     confidence = {(e, c): conf for e, c, conf in session.execute(
         select(m.SuggestionRow.excerpt_id, m.SuggestionRow.code, m.SuggestionRow.confidence)
         .where(m.SuggestionRow.run_id == run.id, m.SuggestionRow.excerpt_id.in_([e.id for e in excerpts])))}
-    codes_of_excerpt = {eid: {c: confidence.get((eid, c), 1.0) for c in _with_parents(codes, book)}
+    codes_of_excerpt = {eid: {c: confidence.get((eid, c), 1.0) for c in book.with_parents(codes)}
                         for eid, codes in accepted.items() if codes}
     topics = topics_of(session, run.id)
     names = {t.topic_id: name for t, name in topics}
@@ -160,12 +151,12 @@ def summary_content(session: Session, run: m.Run, city: str, narrative: str) -> 
 
 def comparison_content(session: Session, run: m.Run, narrative: str) -> dict:
     """The cross-city comparison a validator sees and signs: every city, from accepted codes."""
-    book = codebook_of(session, run)
+    book = codebook_for(session, run)
     transcripts, excerpts, _ = run_material(session, run.id)
     if not excerpts:
         raise NotFound(f"Run {run.id!r} has no excerpts.")
     accepted = accepted_codes(session, run.id, [e.id for e in excerpts])
-    codes_of_excerpt = {eid: {c: 1.0 for c in _with_parents(codes, book)} for eid, codes in accepted.items() if codes}
+    codes_of_excerpt = {eid: {c: 1.0 for c in book.with_parents(codes)} for eid, codes in accepted.items() if codes}
     last_decision = session.scalar(select(func.max(m.Decision.id)).where(m.Decision.run_id == run.id))
     return {
         "schema": SCHEMA, "run_id": run.id, "city": study.ACROSS_CITY,
@@ -280,7 +271,8 @@ def signoff(session: Session, run_id: str, city: str, signoff_id: int) -> tuple[
 
 def known_city(session: Session, run_id: str, key: str) -> str:
     """The name of the run's city addressed by ``key`` (``app.data.city_key``)."""
-    from app.data import cities_of, city_from_key
+    from app.data import city_from_key
+    from pipeline.store.runs import cities_of
 
     city = city_from_key(key)
     if city not in cities_of(session, run_id):
@@ -291,7 +283,7 @@ def known_city(session: Session, run_id: str, key: str) -> str:
 def evidence(session: Session, run: m.Run, city: str, code: str, role: str | None = None,
              section: str | None = None) -> list[dict]:
     """The accepted excerpts behind one number of the summary."""
-    book = codebook_of(session, run)
+    book = codebook_for(session, run)
     if code not in {c.name for c in book.codes}:
         raise NotFound(f"There is no code {code!r} in this run's codebook.")
     transcripts, excerpts, _ = run_material(session, run.id, city)
@@ -299,7 +291,7 @@ def evidence(session: Session, run: m.Run, city: str, code: str, role: str | Non
     accepted = accepted_codes(session, run.id, [e.id for e in excerpts])
     out = []
     for e in excerpts:
-        codes = _with_parents(accepted.get(e.id, set()), book)
+        codes = book.with_parents(accepted.get(e.id, set()))
         if code not in codes:
             continue
         if role and role != "all" and (meta[e.transcript_id].role or "unknown") != role:

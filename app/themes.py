@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
-from app import audit
 from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
 from pipeline.errors import NotFound
-from pipeline.store import models as m
+from pipeline.store import audit
 from pipeline.store.db import Store
+from pipeline.store.runs import (add_emergent_code, code_labels_of_origin, emergent_topics, excerpt_texts, has_code,
+                                 latest_signoffs, topic_row)
+from pipeline.store.studies import get_run
+
+if TYPE_CHECKING:  # a row the store hands back
+    from pipeline.store.models import TopicRow
 
 MAX_NAME = 120
 
@@ -26,8 +31,8 @@ def code_name(theme_name: str) -> str:
     return slug[:60]
 
 
-def _topic(s, run_id: str, topic_id: int) -> m.TopicRow:
-    row = s.get(m.TopicRow, (run_id, topic_id))
+def _topic(s, run_id: str, topic_id: int) -> TopicRow:
+    row = topic_row(s, run_id, topic_id)
     if row is None:
         raise NotFound(f"Run {run_id!r} has no topic {topic_id}.")
     if not row.emergent:
@@ -43,10 +48,8 @@ def _signed_cities_showing(s, run_id: str, topic_id: int) -> list[str]:
     """
     from app.summaries import city_state
 
-    latest: dict[str, m.SignOff] = {}
-    for row in s.scalars(select(m.SignOff).where(m.SignOff.run_id == run_id).order_by(m.SignOff.id)):
-        latest[row.city] = row
-    run = s.get(m.Run, run_id)
+    latest = latest_signoffs(s, run_id)
+    run = get_run(s, run_id)
     return sorted(city for city, row in latest.items()
                   if any(t.get("topic_id") == topic_id for t in row.content.get("emergent_themes", []))
                   and city_state(s, run, city).locked)
@@ -74,15 +77,14 @@ def promote_theme(store: Store, user: CurrentUser, run_id: str, topic_id: int, d
         row = _topic(s, run_id, topic_id)
         if not row.name:
             raise BadRequest("Name the theme before turning it into a code.")
-        run = s.get(m.Run, run_id)
+        run = get_run(s, run_id)
         if run.codebook_id is None:
             raise BadRequest(f"Run {run_id!r} has no codebook to add a code to.")
         name = code_name(row.name)
-        if s.get(m.CodeRow, (run.codebook_id, name)) is not None:
+        if has_code(s, run.codebook_id, name):
             raise Conflict(f"The codebook already has a code {name!r}.")
-        s.add(m.CodeRow(codebook_id=run.codebook_id, name=name, label=row.name,
-                        description=description.strip() or f"Emergent theme (topic {topic_id} of run {run_id}): "
-                        + ", ".join(row.keywords[:8]), parent=None, colour=None, origin="emergent"))
+        add_emergent_code(s, run.codebook_id, name, row.name, description.strip() or
+                          f"Emergent theme (topic {topic_id} of run {run_id}): " + ", ".join(row.keywords[:8]))
         audit.record(s, user.id, "code_from_theme", "code", f"{run.codebook_id}/{name}",
                      {"run": run_id, "topic": topic_id, "label": row.name}, run_id=run_id)
         return name
@@ -90,16 +92,13 @@ def promote_theme(store: Store, user: CurrentUser, run_id: str, topic_id: int, d
 
 def emergent_themes(store: Store, run_id: str) -> list[dict]:
     with store.session() as s:
-        run = s.get(m.Run, run_id)
+        run = get_run(s, run_id)
         promoted = set()
         if run is not None and run.codebook_id:
-            promoted = set(s.scalars(select(m.CodeRow.label).where(m.CodeRow.codebook_id == run.codebook_id,
-                                                                   m.CodeRow.origin == "emergent")))
-        rows = s.scalars(select(m.TopicRow).where(m.TopicRow.run_id == run_id, m.TopicRow.emergent.is_(True))
-                         .order_by(m.TopicRow.size.desc(), m.TopicRow.topic_id))
+            promoted = code_labels_of_origin(s, run.codebook_id, "emergent")
         out = []
-        for r in rows:
-            examples = [e.text for e in s.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(r.representative_ids[:3])))]
+        for r in emergent_topics(s, run_id):
+            examples = excerpt_texts(s, r.representative_ids[:3])
             out.append({"topic_id": r.topic_id, "label": r.label, "keywords": list(r.keywords), "size": r.size,
                         "name": r.name, "examples": examples, "is_code": bool(r.name and r.name in promoted),
                         "new_in_run": r.new_in_run})

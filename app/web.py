@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote, unquote, urlencode
 
 from fastapi import Request
@@ -13,12 +13,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 
 from app.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, session_user, tokens_match
-from app.data import city_key, resolve_run
+from app.data import city_key
 from app.errors import BadRequest, Conflict, CsrfFailed, Forbidden, LoginRequired, PasswordChangeRequired
 from app.permissions import CurrentUser, can_change_own_password, is_signed_in
-from pipeline.store import models as m
 from pipeline.store import studies
 from pipeline.store.db import Store
+
+if TYPE_CHECKING:  # a run row, as the store's functions return it
+    from pipeline.store.models import Run
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -95,16 +97,16 @@ def chosen_study(request: Request) -> str | None:
     return name or None
 
 
-def run_for(request: Request, session, run: str | None, *, write: bool = False) -> m.Run:
+def run_for(request: Request, session, run: str | None, *, write: bool = False) -> Run:
     """The run a page shows: the named one (any study), else the chosen study's latest run.
 
     A browser's remembered study that has since gone falls back to the store's latest run.
     ``write``: only a study's latest run can be changed; earlier runs are read-only.
     """
     study = chosen_study(request)
-    if not run and study and "study" not in request.query_params and session.get(m.Study, study) is None:
+    if not run and study and "study" not in request.query_params and not studies.has_study(session, study):
         study = None
-    the_run = resolve_run(session, run or None, None if run else study)
+    the_run = studies.resolve_run(session, run or None, None if run else study)
     if write and not studies.is_latest(session, the_run):
         raise Conflict(f"Run {the_run.id!r} is an earlier run of study {the_run.study!r}: it can be read, "
                        "not changed. Open the study's latest run to work on it.")

@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.mapping.learned import LearnedMapper, embed_codebook, embed_excerpts
     from pipeline.mapping.prototype import PrototypeMapper
     from pipeline.review.evaluate import MemoryCache
-    from pipeline.topics.model import center_by_language, fit_topics
+    from pipeline.embed.centre import centre_by_language
+    from pipeline.topics.model import LANGUAGE_MIN_GROUP, fit_topics
 
     console = Console(width=max(Console().width, 150))
     started = time.perf_counter()
@@ -201,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     # that offset; both mappers do it for coding when the codebook has no example in a
     # language of the excerpts (here: English-only examples), and `qualflow run` fits its
     # topics on centred vectors (`topics.center_languages`, on by default).
-    centred = center_by_language(vectors.text, languages_of)
+    centred = centre_by_language(vectors.text, languages_of, min_group=LANGUAGE_MIN_GROUP)
     # What pooling across languages finds here: is each article's closest text in another
     # language its own translation, and how close are translations compared with the rest?
     numbers_of = np.array([n for _, n in key])

@@ -63,7 +63,7 @@ class TopicsConfig(_Section):
     top_n_words: int = Field(8, ge=3, le=30)
     center_languages: bool = True
     """Fit topics on vectors centred per language, so that topics gather content, not languages
-    (see ``pipeline.topics.model.center_by_language``)."""
+    (see ``pipeline.embed.centre.centre_by_language``)."""
     incremental: Literal["merged", "extended"] = "merged"
     """When a run adds excerpts to the last fit: ``merged`` fits topics on the new excerpts
     alone and adds the genuinely new ones (flagged ``new_in_run``), keeping every old topic's

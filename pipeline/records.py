@@ -10,6 +10,7 @@ Mapping-typed fields hold plain dicts; treat them as read-only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 SpeakerRole = Literal["interviewer", "respondent", "other"]
@@ -210,6 +211,24 @@ class Codebook:
     @property
     def top_level(self) -> tuple[Code, ...]:
         return tuple(c for c in self.codes if c.parent is None)
+
+    @cached_property
+    def _parent_of(self) -> dict[str, str | None]:
+        return {c.name: c.parent for c in self.codes}
+
+    def parents(self, name: str) -> tuple[str, ...]:
+        """The code's parent, its parent's parent and so on, nearest first (none for a
+        top-level or unknown code)."""
+        out: list[str] = []
+        parent = self._parent_of.get(name)
+        while parent and parent != name and parent not in out:  # a cycle cannot loop forever
+            out.append(parent)
+            parent = self._parent_of.get(parent)
+        return tuple(out)
+
+    def with_parents(self, codes) -> frozenset[str]:
+        """``codes`` and every parent of them: coding a sub-code codes its parents too."""
+        return frozenset(codes).union(*(self.parents(c) for c in codes))
 
 
 @dataclass(frozen=True)

@@ -230,10 +230,11 @@ def embed(plan: RunPlan, excerpts: Sequence[Excerpt]) -> tuple[np.ndarray, dict]
 def topics(plan: RunPlan, excerpts: Sequence[Excerpt], vectors: np.ndarray):
     """Topics by the policy in ``pipeline.topics.cache``; return ``(result, model folder)``."""
     from pipeline.topics import cache, fit_topics
-    from pipeline.topics.model import center_by_language
+    from pipeline.embed.centre import centre_by_language
+    from pipeline.topics.model import LANGUAGE_MIN_GROUP
 
     if plan.config.topics.center_languages:
-        vectors = center_by_language(vectors, [e.language for e in excerpts])
+        vectors = centre_by_language(vectors, [e.language for e in excerpts], min_group=LANGUAGE_MIN_GROUP)
     embedder_id = embedder_for(plan).id
     ids = [e.id for e in excerpts]
     key = cache.cache_key(embedder_id, plan.config.topics, ids)

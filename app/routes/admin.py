@@ -7,15 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
-from app import accounts, audit, auth, doublecoding, reconcile
-from app.data import cities_of, code_labels, codebook_of, runs
+from app import accounts, auth, doublecoding, reconcile
+from app.data import code_labels
 from app.permissions import (CurrentUser, ROLES, can_assign, can_manage_runs, can_manage_users, can_reconcile,
                              can_see_agreement, can_see_reconciliation, can_view_audit)
 from app.web import chosen_study, done, form_int, local_path, render, require, run_for, store_of
-from pipeline.store import models as m
-from pipeline.store.studies import is_latest
+from pipeline.store import audit
+from pipeline.store.codebooks import codebook_for
+from pipeline.store.runs import active_coders, assignment_counts, cities_of, code_origins, run_progress, runs
+from pipeline.store.studies import has_study, is_latest, latest_run
 
 router = APIRouter(prefix="/admin")
 
@@ -26,20 +27,15 @@ def overview(request: Request, user: CurrentUser = Depends(require(can_manage_ru
         rows = []
         study = _study_in_view(request, s)
         for run in runs(s, study):
-            counts = dict(list(s.execute(select(m.SuggestionRow.status, func.count()).where(m.SuggestionRow.run_id == run.id)
-                                    .group_by(m.SuggestionRow.status))))
-            decisions = s.scalar(select(func.count()).select_from(m.Decision).where(m.Decision.run_id == run.id))
-            rows.append({"run": run, "suggestions": sum(counts.values()), "pending": counts.get("suggested", 0),
-                         "decisions": decisions})
+            suggestions, pending, decisions = run_progress(s, run.id)
+            rows.append({"run": run, "suggestions": suggestions, "pending": pending, "decisions": decisions})
     return render(request, "admin.html", runs=rows, study=study)
 
 
 def _study_in_view(request: Request, s) -> str | None:
     """The chosen study, else that of the store's latest run (``None`` in a store without runs)."""
-    from pipeline.store.studies import latest_run
-
     chosen = chosen_study(request)
-    if chosen and s.get(m.Study, chosen) is not None:
+    if chosen and has_study(s, chosen):
         return chosen
     newest = latest_run(s)
     return newest.study if newest is not None else None
@@ -49,9 +45,8 @@ def _study_in_view(request: Request, s) -> str | None:
 def codebook(request: Request, user: CurrentUser = Depends(require(can_manage_runs)), run: str = ""):
     with store_of(request).session() as s:
         the_run = run_for(request, s, run)
-        book = codebook_of(s, the_run)
-        origin = dict(list(s.execute(select(m.CodeRow.name, m.CodeRow.origin)
-                                .where(m.CodeRow.codebook_id == the_run.codebook_id))))
+        book = codebook_for(s, the_run)
+        origin = code_origins(s, the_run.codebook_id)
     return render(request, "codebook.html", run=the_run, book=book, origin=origin)
 
 
@@ -85,10 +80,8 @@ def reset_password(request: Request, user_id: int, user: CurrentUser = Depends(r
 def assignments(request: Request, user: CurrentUser = Depends(require(can_assign)), run: str = ""):
     with store_of(request).session() as s:
         the_run = run_for(request, s, run)
-        coders = list(s.scalars(select(m.User).where(m.User.role == "coder", m.User.active.is_(True))
-                                .order_by(m.User.username)))
-        counts = dict(list(s.execute(select(m.Assignment.user_id, func.count()).where(m.Assignment.run_id == the_run.id)
-                                .group_by(m.Assignment.user_id))))
+        coders = active_coders(s)
+        counts = assignment_counts(s, the_run.id)
         cities = cities_of(s, the_run.id)
     return render(request, "assignments.html", run=the_run, coders=coders, counts=counts, cities=cities)
 
@@ -118,7 +111,7 @@ def reconciliation(request: Request, user: CurrentUser = Depends(require(can_see
     store = store_of(request)
     with store.session() as s:
         the_run = run_for(request, s, run)
-        book = codebook_of(s, the_run) if the_run.codebook_id else None
+        book = codebook_for(s, the_run) if the_run.codebook_id else None
         may_write = can_reconcile(user) and is_latest(s, the_run)
     state = reconcile.load(store, the_run.id)
     codes = [(c.name, c.label, c.parent) for c in book.codes] if book else []

@@ -10,10 +10,11 @@ from markupsafe import Markup
 
 from app import study, summaries
 from app.charts import grouped_bars
-from app.data import cities_of, city_key
+from app.data import city_key
 from app.pdf import signed_summary_pdf
 from app.permissions import CurrentUser, can_edit_narrative, can_read_summaries, can_sign_off
 from app.web import STATIC, done, format_time, render, require, run_for, store_of
+from pipeline.store.runs import cities_of
 
 router = APIRouter()
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from sqlalchemy import select
 
 from app import review
-from app.data import code_labels, codebook_of
+from app.data import code_labels
 from app.errors import BadRequest
 from app.permissions import CurrentUser, can_read_transcripts, can_review, can_write_memo
 from app.web import done, form_float, form_int, local_path, render, require, run_for, store_of
 from pipeline.errors import NotFound
-from pipeline.store import models as m
+from pipeline.store.codebooks import codebook_for
+from pipeline.store.repository import stored_excerpts
+from pipeline.store.runs import stored_transcript
 
 router = APIRouter()
 PAGE = 20
@@ -31,7 +32,7 @@ def queue(request: Request, user: CurrentUser = Depends(require(can_review)), ru
                                   section or None, status)
     with store.session() as s:
         the_run = run_for(request, s, run)
-        book = codebook_of(s, the_run) if the_run.codebook_id else None
+        book = codebook_for(s, the_run) if the_run.codebook_id else None
     start = max(form_int(offset, "offset", 0), 0)
     q = review.load_queue(store, user, the_run.id, filters, offset=start, limit=PAGE)
     spot = review.spot_check_due(store, user, the_run.id) if status == "pending" else None
@@ -96,22 +97,20 @@ def memo(request: Request, excerpt_id: str, user: CurrentUser = Depends(require(
 def transcript(request: Request, transcript_id: str, user: CurrentUser = Depends(require(can_read_transcripts)),
                excerpt: str = "", run: str = ""):
     with store_of(request).session() as s:
-        row = s.get(m.Transcript, transcript_id)
-        if row is None:
+        shown = stored_transcript(s, transcript_id)
+        if shown is None:
             raise NotFound(f"There is no transcript {transcript_id!r}.")
-        mark = s.get(m.ExcerptRow, excerpt) if excerpt else None
+        mark = stored_excerpts(s, [excerpt]).get(excerpt) if excerpt else None
         if mark is not None and mark.transcript_id != transcript_id:
             mark = None
-        turns = list(s.scalars(select(m.TurnRow).where(m.TurnRow.transcript_id == transcript_id)
-                               .order_by(m.TurnRow.idx)))
     # the page shows turn by turn; the highlighted excerpt is cut out of its turn by its offsets
     # (code points into the stored text, the same unit Python strings index by)
     parts = []
-    for t in turns:
-        body = row.text[t.start:t.end]
+    for t in shown.turns:
+        body = t.text
         if mark is not None and t.start <= mark.start and mark.end <= t.end:
             a, b = mark.start - t.start, mark.end - t.start
             parts.append((t, body[:a], body[a:b], body[b:]))
         else:
             parts.append((t, body, None, None))
-    return render(request, "transcript.html", transcript=row, parts=parts, mark=mark, run=run)
+    return render(request, "transcript.html", transcript=shown, parts=parts, mark=mark, run=run)

@@ -29,12 +29,13 @@ def register(app: typer.Typer) -> None:
         kind = format.lower().lstrip(".")
         if kind not in ("qdpx", "qdc"):
             raise InvalidInput("--format", f"unknown format {format!r}; use qdpx or qdc")
-        from pipeline.exchange.runs import resolve_run, run_codebook
+        from pipeline.store.codebooks import codebook_for
+        from pipeline.store.studies import resolve_run
 
         store = Store()
         with store.session() as session:
             found = resolve_run(session, run, study)
-            book = run_codebook(session, found)
+            book = codebook_for(session, found) if found.codebook_id else None
         if kind == "qdpx":
             from pipeline.exchange import export_qdpx
 

@@ -14,12 +14,11 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.exchange.codings import current_codings, prevailing
 from pipeline.exchange.qdaxml import (
     MACHINE_GUID,
     MACHINE_USER,
@@ -35,15 +34,17 @@ from pipeline.exchange.qdaxml import (
     xml_text,
 )
 from pipeline.exchange.qdc import code_guid, write_codes
-from pipeline.exchange.runs import resolve_run, run_codebook
 from pipeline.records import Code
-from pipeline.store import models as m
+from pipeline.store.codebooks import codebook_for
 from pipeline.store.db import Store
+from pipeline.store.runs import document_pages, run_contents
+from pipeline.store.studies import resolve_run
+
+if TYPE_CHECKING:  # the rows the store hands back
+    from pipeline.store.models import Run, TranscriptRow
 
 CASE_COLUMNS = ("city", "country", "role", "language", "date")
 """Transcript columns that become case variables, before the manifest's own extra columns."""
-
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -114,38 +115,19 @@ class _Selections:
         return [e for _, e in sorted(self.items, key=lambda item: item[0])]
 
 
-def _build(session: Session, run: m.Run, include_suggestions: bool):
+def _build(session: Session, run: Run, include_suggestions: bool):
     skipped: list[tuple[str, str]] = []
-    codebook = run_codebook(session, run)
+    codebook = codebook_for(session, run) if run.codebook_id else None
     codes: list[Code] = list(codebook.codes) if codebook else []
 
-    transcript_ids = sorted(set(session.scalars(
-        select(m.ExcerptRow.transcript_id).join(m.RunExcerpt, m.RunExcerpt.excerpt_id == m.ExcerptRow.id)
-        .where(m.RunExcerpt.run_id == run.id)
-    )))
-    transcripts = _in_chunks(session, m.Transcript, m.Transcript.id, transcript_ids)
-    transcripts.sort(key=lambda t: t.id)
-    excerpts = {e.id: e for e in _in_chunks(session, m.ExcerptRow, m.ExcerptRow.transcript_id, transcript_ids)}
+    held = run_contents(session, run, open_suggestions=include_suggestions)
+    transcripts, excerpts, codings = held.transcripts, held.excerpts, held.codings
+    suggestions, memos, people = held.suggestions, held.memos, held.people
+    superseded = held.superseded
     text_of = {t.id: t.text for t in transcripts}
-
-    everyone = current_codings(session, excerpts)
-    kept = prevailing(everyone)  # an excerpt an admin reconciled: the agreed codes only
-    superseded = sum(1 for key, c in everyone.items() if key not in kept and c.codes)
-    codings = [c for c in kept.values() if c.codes]
-    suggestions = []
-    if include_suggestions:
-        suggestions = list(session.scalars(
-            select(m.SuggestionRow).where(m.SuggestionRow.run_id == run.id, m.SuggestionRow.status == "suggested")
-        ))
-    memos = [mm for mm in session.scalars(select(m.Memo).order_by(m.Memo.id))
-             if (mm.excerpt_id in excerpts) or (mm.excerpt_id is None and mm.transcript_id in text_of)
-             or (mm.excerpt_id is None and mm.transcript_id is None)]  # project memos too
     source_memos: dict[str, list[str]] = {}  # transcript id -> its memos, for the source's Description
     project_memos: list[str] = []
-    people = {u.id: u for u in session.scalars(select(m.User))}
-    authors = set(session.scalars(select(m.Decision.user_id).distinct())) | set(
-        session.scalars(select(m.Memo.user_id).distinct()))
-    users = sorted((people[i] for i in authors), key=lambda u: u.username)
+    users = sorted((people[i] for i in held.authors), key=lambda u: u.username)
 
     # Codes a coding refers to that no codebook lists (e.g. written by hand in the review app)
     # still need a Code element, or the CodeRef would point at nothing.
@@ -259,7 +241,7 @@ def _build(session: Session, run: m.Run, include_suggestions: bool):
             if memo.excerpt_id is None:  # QualCoder keeps a source's memo in its Description
                 source_memos.setdefault(transcript_id, []).append(f"{author}: {memo.text}")
 
-    pages = _document_pages(session, [t.id for t in transcripts if t.source_type == "document"])
+    pages = document_pages(session, [t.id for t in transcripts if t.source_type == "document"])
     files: dict[str, bytes] = {}
     if transcripts:
         sources_el = etree.SubElement(root, q("Sources"))
@@ -304,7 +286,7 @@ def _selection(selection_guid: str, text: str, start: int, end: int, user: str, 
                          endPosition=str(end), creatingUser=user, creationDateTime=xml_datetime(when))
 
 
-def _write_cases(root: etree._Element, transcripts: list[m.Transcript]) -> int:
+def _write_cases(root: etree._Element, transcripts: list[TranscriptRow]) -> int:
     """``Variables`` (all ``Text``) and one ``Case`` per interview with its values and source."""
     case_rows = [(t, _case_variables(t)) for t in transcripts]
     variable_names = sorted({name for _, values in case_rows for name in values},
@@ -328,21 +310,7 @@ def _write_cases(root: etree._Element, transcripts: list[m.Transcript]) -> int:
     return len(case_rows)
 
 
-def _document_pages(session: Session, ids: list[str]) -> dict[str, list[tuple[int, int, int]]]:
-    """Per document: ``(page, start, end)`` spans of its text, merged over its paragraphs."""
-    out: dict[str, list[tuple[int, int, int]]] = {}
-    for turn in sorted(_in_chunks(session, m.TurnRow, m.TurnRow.transcript_id, ids), key=lambda u: (u.transcript_id, u.idx)):
-        if turn.page is None:
-            continue
-        spans = out.setdefault(turn.transcript_id, [])
-        if spans and spans[-1][0] == turn.page:
-            spans[-1] = (turn.page, spans[-1][1], turn.end)
-        else:
-            spans.append((turn.page, turn.start, turn.end))
-    return out
-
-
-def _source_description(t: m.Transcript, pages: list[tuple[int, int, int]]) -> str:
+def _source_description(t: TranscriptRow, pages: list[tuple[int, int, int]]) -> str:
     """What the source is. A document's pages are given as code-point spans, so a selection
     can be cited by page in any QDA tool (a plain-text source has no pages of its own)."""
     about = f"{t.file} ({t.format}), language {t.language or 'unknown'}"
@@ -355,20 +323,13 @@ def _source_description(t: m.Transcript, pages: list[tuple[int, int, int]]) -> s
     return about
 
 
-def _case_variables(t: m.Transcript) -> dict[str, str]:
+def _case_variables(t: TranscriptRow) -> dict[str, str]:
     values = {name: getattr(t, name) for name in CASE_COLUMNS}
     if t.source_type != "interview":  # interviews keep the variables they always had
         values["source_type"] = t.source_type
     for name, value in (t.variables or {}).items():
         values[str(name)] = value  # the manifest's own language beats the detected one
     return {k: str(v) for k, v in values.items() if v is not None and str(v) != ""}
-
-
-def _in_chunks(session: Session, model, column, keys: list) -> list:
-    out = []
-    for i in range(0, len(keys), _CHUNK):
-        out += session.scalars(select(model).where(column.in_(keys[i : i + _CHUNK])))
-    return out
 
 
 def _write_archive(out_path: Path, project: etree._Element, files: dict[str, bytes], when: datetime | None) -> None:

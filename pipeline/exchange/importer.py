@@ -91,21 +91,25 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import InvalidInput, NotFound
-from pipeline.exchange.codings import current_codings
 from pipeline.exchange.newstudy import machine_path
 from pipeline.exchange.project import QdaProject, QdaSelection, QdaSource, read_project
 from pipeline.exchange.qdaxml import MACHINE_GUID, MACHINE_USER, guid
 from pipeline.exchange.qdc import code_guid, codebook_from_codes
-from pipeline.exchange.runs import resolve_run, run_codebook, stored_codebook
-from pipeline.store.studies import add_transcripts, ensure_study, latest_run
-from pipeline.store import models as m
+from pipeline.records import Code
+from pipeline.store import audit
+from pipeline.store import imports
+from pipeline.store.codebooks import codebook_for, stored_codebook
+from pipeline.store.codings import current_codes
 from pipeline.store.db import Store
+from pipeline.store.studies import add_transcripts, ensure_study, has_study, latest_run, resolve_run
+
+if TYPE_CHECKING:  # the rows the store hands back
+    from pipeline.store.models import ExcerptRow, Run, User
 
 NO_TRANSCRIPT = "no stored transcript has this text"
 NEVER_IMPORTED_AS = ("admin", "validator")
@@ -266,7 +270,7 @@ class _Source:
     transcript_id: str
     text: str
     where: list[int] | None
-    excerpts: list[m.ExcerptRow]
+    excerpts: list[ExcerptRow]
 
 
 class _Import:
@@ -274,17 +278,17 @@ class _Import:
                  add_missing_codes: bool, keep_users: bool, users: dict[str, str], study: str | None = None) -> None:
         self.s, self.p, self.shown, self.coder = session, project, shown, coder
         self.study = study
-        self.new_study = study is not None and session.get(m.Study, study) is None
+        self.new_study = study is not None and not has_study(session, study)
         self.add_missing_codes, self.keep_users, self.mapped = add_missing_codes, keep_users, users
         self.run = self._run(run_id)
         self.users_by_guid = {u.guid: u for u in project.users}
-        self.people: dict[str, m.User] = {u.username: u for u in session.scalars(select(m.User))}
+        self.people: dict[str, User] = imports.people(session)
         self.created: list[str] = []
         self.authors: dict[str, str] = {}
         for account, how in [(coder, "--coder"), *((v, f"--user {k}={v}") for k, v in users.items())]:
             self._may_hold_imports(account, how)
 
-    def _run(self, run_id: str | None) -> m.Run | None:
+    def _run(self, run_id: str | None) -> Run | None:
         if self.new_study:
             if run_id is not None:
                 raise InvalidInput("--run", f"study {self.study!r} is new: it has no runs yet")
@@ -303,12 +307,10 @@ class _Import:
             return None
 
     # -- people
-    def person(self, name: str, role: str) -> m.User:
+    def person(self, name: str, role: str) -> User:
         user = self.people.get(name)
         if user is None:
-            user = m.User(username=name, role=role, password_hash=None)
-            self.s.add(user)
-            self.s.flush()
+            user = imports.add_person(self.s, name, role)
             self.people[name] = user
             self.created.append(name)
         return user
@@ -319,7 +321,7 @@ class _Import:
             raise InvalidInput(self.shown, f"{how}: {account!r} is a{'n' if user.role == 'admin' else ''} "
                                            f"{user.role} account; imported work is recorded only for coders")
 
-    def author(self, file_user: str | None) -> m.User | None:
+    def author(self, file_user: str | None) -> User | None:
         """Who a coding or note is recorded for (see the module notes); ``None`` for
         qualflow's own suggestions."""
         named = self.users_by_guid.get(file_user) if file_user else None
@@ -343,10 +345,9 @@ class _Import:
     # -- codes
     def codes(self) -> tuple[dict[str, str | None], list[str], list[str], str | None]:
         """(code guid -> qualflow name, or None when dropped; unknown names; added names; codebook id)."""
-        book = run_codebook(self.s, self.run) if self.run is not None else None
+        book = codebook_for(self.s, self.run) if self.run is not None and self.run.codebook_id else None
         if book is None and self.study is not None:  # a study without runs: its own codebook
-            existing = self.s.get(m.Study, self.study)
-            book_id = existing.codebook_id if existing is not None and existing.codebook_id else None
+            book_id = imports.study_codebook_id(self.s, self.study)
             book = stored_codebook(self.s, book_id or self._project_codebook())
         known = {c.name for c in book.codes} if book else set()
         by_guid = {code_guid(name): name for name in known}
@@ -363,17 +364,17 @@ class _Import:
         added: list[str] = []
         if unknown and self.add_missing_codes:
             codebook_id = codebook_id or self._project_codebook()
-            present = {r for r in self.s.scalars(select(m.CodeRow.name).where(m.CodeRow.codebook_id == codebook_id))}
+            present = imports.code_names(self.s, codebook_id)
             by_path = {c.path: c for c in self.p.codes}
+            new = []
             for name in unknown:
                 if name in present:
                     continue
                 code = by_path[name]
-                self.s.add(m.CodeRow(codebook_id=codebook_id, name=name[:200], label=code.name[:200],
-                                     description=code.description, parent=code.parent, colour=code.colour,
-                                     origin="imported"))
+                new.append(Code(name=name, label=code.name, description=code.description, parent=code.parent,
+                                colour=code.colour))
                 added.append(name)
-            self.s.flush()
+            imports.add_imported_codes(self.s, codebook_id, new)
         elif unknown:
             for code in self.p.codes:
                 if code.path in unknown:
@@ -398,10 +399,8 @@ class _Import:
 
             write_codebook(self.s, book, codebook_to_dict(book))
             ensure_study(self.s, self.study, origin="qdpx", codebook_id=book.id)
-        elif self.s.get(m.CodebookRow, book.id) is None:
-            self.s.add(m.CodebookRow(id=book.id, name=book.name, version=book.version, sha256=book.sha256,
-                                     content=codebook_to_dict(book)))
-            self.s.flush()
+        else:
+            imports.add_codebook_unless_stored(self.s, book, codebook_to_dict(book))
         return book.id
 
     # -- sources
@@ -414,25 +413,21 @@ class _Import:
         except ValueError as exc:
             return f"its text cannot be aligned with a transcript: {exc}"
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        candidates = list(self.s.scalars(select(m.Transcript).where(m.Transcript.text_sha256 == sha)))
+        candidates = imports.transcripts_with_text_hash(self.s, sha)
         exported_as = self.guid_to_transcript.get(source.guid)
-        if exported_as is not None and all(t.id != exported_as for t in candidates):
+        if exported_as is not None and all(tid != exported_as for tid, _ in candidates):
             return (f"it was exported from transcript {exported_as}, whose text has changed since "
                     "(or it was edited in the other program); its positions would be wrong")
-        candidates = [t for t in candidates if t.text == text]
+        candidates = [(tid, stored) for tid, stored in candidates if stored == text]
         if not candidates:
             return NO_TRANSCRIPT
-        transcript = next((t for t in candidates if t.id == exported_as), min(candidates, key=lambda t: t.id))
-        return _Source(transcript.id, transcript.text, where, self.excerpts_of(transcript))
+        tid, stored = next((c for c in candidates if c[0] == exported_as), min(candidates))
+        return _Source(tid, stored, where, self.excerpts_of(tid, stored))
 
     def suggested(self, matched: dict) -> set[tuple[str, str]]:
         """(excerpt id, code) of every suggestion qualflow made on the matched transcripts."""
         if not hasattr(self, "_suggested"):
-            ids = {src.transcript_id for src in matched.values()}
-            self._suggested = set(self.s.execute(
-                select(m.SuggestionRow.excerpt_id, m.SuggestionRow.code)
-                .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
-                .where(m.ExcerptRow.transcript_id.in_(ids)))) if ids else set()
+            self._suggested = imports.suggested_pairs(self.s, {src.transcript_id for src in matched.values()})
         return self._suggested
 
     def create_transcripts(self, fresh, matched: dict, unmatched: list) -> tuple[list[str], list[str]]:
@@ -441,7 +436,7 @@ class _Import:
             return [], []
         from pipeline.exchange.newstudy import ingest_sources
 
-        taken = set(self.s.scalars(select(m.Transcript.id)))
+        taken = set(imports.transcript_ids(self.s))
         made, not_made, _ = ingest_sources(self.s, [(src, text) for src, text, _ in fresh], self.p, taken)
         unmatched.extend(not_made)
         raw_map = {src.guid: where for src, _, where in fresh}
@@ -452,21 +447,16 @@ class _Import:
                 where = second
             else:
                 where = first if second is None else [second[i] for i in first]
-            row = self.s.get(m.Transcript, t.transcript_id)
-            matched[t.source_guid] = _Source(t.transcript_id, t.text, where, self.excerpts_of(row))
+            matched[t.source_guid] = _Source(t.transcript_id, t.text, where, self.excerpts_of(t.transcript_id, t.text))
         return [t.transcript_id for t in made], [t.transcript_id for t in made if t.remapped]
 
-    def excerpts_of(self, transcript: m.Transcript) -> list[m.ExcerptRow]:
-        query = select(m.ExcerptRow).where(m.ExcerptRow.transcript_id == transcript.id)
-        rows = []
-        if self.run is not None:
-            rows = list(self.s.scalars(query.join(m.RunExcerpt, m.RunExcerpt.excerpt_id == m.ExcerptRow.id)
-                                       .where(m.RunExcerpt.run_id == self.run.id)))
-        rows = rows or list(self.s.scalars(query))
-        return sorted((e for e in rows if transcript.text[e.start:e.end] == e.text), key=lambda e: (e.start, e.end))
+    def excerpts_of(self, transcript_id: str, text: str) -> list[ExcerptRow]:
+        """The transcript's excerpts (as the run saw them, if it did) that still match its text, in order."""
+        found = imports.excerpts_in(self.s, transcript_id, self.run.id if self.run is not None else None)
+        return sorted((e for e in found if text[e.start:e.end] == e.text), key=lambda e: (e.start, e.end))
 
     @staticmethod
-    def place(selection: QdaSelection, source: _Source) -> tuple[m.ExcerptRow, int | None, int | None, str] | None:
+    def place(selection: QdaSelection, source: _Source) -> tuple[ExcerptRow, int | None, int | None, str] | None:
         start, end = selection.start, selection.end
         if source.where is not None:
             start, end = source.where[start], source.where[end]
@@ -490,7 +480,7 @@ class _Import:
     def execute(self) -> ImportReport:
         p = self.p
         self.notes_by_guid = {n.guid: n for n in p.notes}
-        transcripts = list(self.s.scalars(select(m.Transcript.id)))
+        transcripts = imports.transcript_ids(self.s)
         self.guid_to_transcript = {guid("source", tid): tid for tid in transcripts}
         code_names, unknown, added, codebook_id = self.codes()
         coder = self.person(self.coder, "coder")
@@ -515,7 +505,7 @@ class _Import:
         units: dict[tuple[int, str, int | None, int | None], set[str]] = {}
         placements: Counter[str] = Counter({"excerpt": 0, "overlap": 0, "nearest": 0})
         unplaced: list[tuple[str, str]] = []
-        memo_targets: list[tuple[str | None, m.User | None, str | None, str | None, str]] = []
+        memo_targets: list[tuple[str | None, User | None, str | None, str | None, str]] = []
         # (note guid or None, author, excerpt id, transcript id, text of a selection description)
         skipped_machine = dropped = 0
         machine_as_human: list[str] = []
@@ -608,19 +598,19 @@ class _Import:
             authors=dict(sorted(self.authors.items())), cases=cases,
             case_transcripts=case_transcripts, **self.report_extra,
         )
-        self.s.add(m.AuditEntry(user_id=coder.id, action="import_qdpx", object_type="qdpx", object_id=self.shown[:200],
-                                study=self.study or (self.run.study if self.run is not None else None),
-                                details={"project": p.name, "origin": p.origin, "decisions": written,
-                                         "unchanged": unchanged, "memos": memos, "codes_added": list(added),
-                                         "unknown_codes": list(unknown), "run_id": run_id,
-                                         "sources_matched": len(matched), "sources_unmatched": len(unmatched),
-                                         "study": self.study, "transcripts_created": list(created),
-                                         "authors": dict(sorted(self.authors.items()))}))
+        audit.record(self.s, coder.id, "import_qdpx", "qdpx", self.shown,
+                     study=self.study or (self.run.study if self.run is not None else None),
+                     details={"project": p.name, "origin": p.origin, "decisions": written,
+                              "unchanged": unchanged, "memos": memos, "codes_added": list(added),
+                              "unknown_codes": list(unknown), "run_id": run_id,
+                              "sources_matched": len(matched), "sources_unmatched": len(unmatched),
+                              "study": self.study, "transcripts_created": list(created),
+                              "authors": dict(sorted(self.authors.items()))})
         return report
 
     def write_decisions(self, units: dict[tuple[int, str, int | None, int | None], set[str]]) -> tuple[int, int]:
         """One ``code`` decision per unit whose code set differs from the person's current one."""
-        current = current_codings(self.s, {key[1] for key in units})
+        current = current_codes(self.s, {key[1] for key in units})
         run_id = self.run.id if self.run is not None else None
         written = unchanged = 0
         for (user_id, excerpt_id, start, end), names in sorted(
@@ -630,8 +620,8 @@ class _Import:
             if now is not None and list(now.codes) == codes:
                 unchanged += 1
                 continue
-            self.s.add(m.Decision(run_id=run_id, excerpt_id=excerpt_id, user_id=user_id, action="code", codes=codes,
-                                  start=start, end=end, source="qdpx"))
+            imports.add_coding(self.s, run_id=run_id, excerpt_id=excerpt_id, user_id=user_id, codes=codes, start=start,
+                            end=end, source="qdpx")
             written += 1
         return written, unchanged
 
@@ -643,7 +633,7 @@ class _Import:
             return (user_id, excerpt_id, None if excerpt_id else transcript_id, text)
 
         notes = {n.guid: n for n in self.p.notes}
-        existing = {same(mm.user_id, mm.excerpt_id, mm.transcript_id, mm.text) for mm in self.s.scalars(select(m.Memo))}
+        existing = {same(*memo) for memo in imports.memos(self.s)}
         written = unchanged = 0
         for ref, author, excerpt_id, transcript_id, text in targets:
             if ref is not None:
@@ -659,7 +649,7 @@ class _Import:
                 unchanged += 1
                 continue
             existing.add(key)
-            self.s.add(m.Memo(excerpt_id=excerpt_id, transcript_id=transcript_id, user_id=author.id, text=text))
+            imports.add_memo(self.s, user_id=author.id, excerpt_id=excerpt_id, transcript_id=transcript_id, text=text)
             written += 1
         return written, unchanged
 

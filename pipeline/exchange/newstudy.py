@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session
 
 from pipeline.exchange.project import QdaProject, QdaSource
 from pipeline.ingest.manifest import _ID  # the manifest's rule for an interview id
-from pipeline.store import models as m
 
 KNOWN = ("city", "country", "role", "date", "language")
 ALIASES = {"stadt": "city", "ville": "city", "town": "city", "respondent_role": "role", "interview_date": "date",
@@ -114,12 +113,12 @@ def ingest_sources(session: Session, sources: Sequence[tuple[QdaSource, str]], p
     from pipeline.ingest import PseudonymKey, ingest_corpus
     from pipeline.ingest.transcript import slugify
     from pipeline.segment import segment_transcript
-    from pipeline.store.repository import insert_ignoring_duplicates, write_excerpts, write_transcripts
+    from pipeline.store.repository import read_pseudonyms, write_excerpts, write_pseudonyms, write_transcripts
 
     config = load_config(None)
     languages = tuple(code.lower() for code in config.ingest.languages)
     variables = case_metadata(project)
-    key = PseudonymKey.from_entries([(r.kind, r.original, r.pseudonym) for r in session.query(m.PseudonymRow)])
+    key = PseudonymKey.from_entries(read_pseudonyms(session))
     ids: dict[str, tuple[QdaSource, str]] = {}
     with tempfile.TemporaryDirectory(prefix="qualflow-import-") as folder:
         rows = []
@@ -141,8 +140,7 @@ def ingest_sources(session: Session, sources: Sequence[tuple[QdaSource, str]], p
     from pipeline.ingest.language import release_detectors
 
     release_detectors()
-    insert_ignoring_duplicates(session, m.PseudonymRow, [dict(kind=k, original=o, pseudonym=p)
-                                                        for k, o, p in key.entries()])
+    write_pseudonyms(session, key.entries())
     write_transcripts(session, result.transcripts)
     excerpts = [e for t in result.transcripts for e in segment_transcript(t, config.segment)]
     write_excerpts(session, excerpts)

@@ -50,10 +50,11 @@ from typing import Sequence
 import numpy as np
 
 from pipeline.config import MappingConfig
+from pipeline.embed.centre import centre_by_language
 from pipeline.mapping.background import MIN_EXCERPTS, excess_probability
 from pipeline.mapping.base import register_mapper
 from pipeline.mapping.lexicon import CodeTerms, words
-from pipeline.mapping.prototype import NONE, Prototype, PrototypeMapper, _primary, centre_by_group
+from pipeline.mapping.prototype import NONE, Prototype, PrototypeMapper, _primary
 from pipeline.mapping.thresholds import Platt, best_f1_threshold, out_of_fold, precision_threshold
 from pipeline.mapping.vectors import ExcerptVectors, LabelledExcerpt
 from pipeline.records import CategoryScore, Codebook, Excerpt, ExcerptCoding, Suggestion
@@ -169,7 +170,7 @@ class DetectMapper:
         centre = self.prototype_.should_centre(languages)
         views = [vectors.text, vectors.with_question]
         if centre:
-            views = [centre_by_group(v, languages) for v in views]
+            views = [centre_by_language(v, languages) for v in views]
             keys = [_primary(lang) for lang in languages]
             groups = [np.flatnonzero([k == g for k in keys]) for g in sorted(set(keys))]
         else:

@@ -32,7 +32,8 @@ from typing import Sequence
 import numpy as np
 
 from pipeline.config import MappingConfig
-from pipeline.mapping.prototype import NONE, Prototype, PrototypeMapper, _primary, _sigmoid, centre_by_group
+from pipeline.embed.centre import centre_by_language
+from pipeline.mapping.prototype import NONE, Prototype, PrototypeMapper, _primary, _sigmoid
 from pipeline.mapping.base import register_mapper
 from pipeline.mapping.vectors import (ExcerptVectors, LabelledExcerpt, context_text, embed_codebook,
                                       embed_excerpts)
@@ -167,10 +168,10 @@ class LearnedMapper:
             centre = len({_primary(lang) for lang in languages}) > 1 and self.prototype_.should_centre(languages)
         if centre:
             # centred once; the self-training below learns on the same vectors the scores came from
-            question = centre_by_group(vectors.question, list(languages))
+            question = centre_by_language(vectors.question, list(languages))
             question[~vectors.question.any(axis=1)] = 0.0  # no question stays no question
-            vectors = ExcerptVectors(centre_by_group(vectors.text, list(languages)), question,
-                                     centre_by_group(vectors.with_question, list(languages)))
+            vectors = ExcerptVectors(centre_by_language(vectors.text, list(languages)), question,
+                                     centre_by_language(vectors.with_question, list(languages)))
             groups = [np.flatnonzero([_primary(lang) == g for lang in languages])
                       for g in sorted({_primary(lang) for lang in languages})]
         else:
@@ -219,7 +220,7 @@ class LearnedMapper:
         groups = {g: np.flatnonzero([k == g for k in keys]) for g in sorted(set(keys)) if g}
         if len(groups) < 2:
             return scores
-        centred = centre_by_group(text, keys)
+        centred = centre_by_language(text, keys)
         total = np.zeros_like(scores)
         count = np.zeros(len(scores))
         for g, rows in groups.items():

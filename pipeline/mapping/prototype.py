@@ -20,6 +20,7 @@ import numpy as np
 
 from pipeline.config import MappingConfig
 from pipeline.embed.base import Embedder
+from pipeline.embed.centre import centre_by_language
 from pipeline.mapping.base import register_mapper
 from pipeline.records import CategoryScore, Codebook, Excerpt, ExcerptCoding, Suggestion
 
@@ -42,34 +43,6 @@ def codebook_prototypes(codebook: Codebook) -> list[Prototype]:
     for lang, phrases in codebook.background_examples.items():
         protos.extend(Prototype(NONE, p, lang) for p in phrases)
     return protos
-
-
-def centre_by_group(vectors: np.ndarray, groups: Sequence[str | None], *, min_group: int = 5) -> np.ndarray:
-    """Subtract each group's mean vector (over the rows given) and renormalise the rows.
-
-    With groups = languages this removes the offset that puts each language's texts in
-    their own region of the embedding space, so that cosines compare what texts say rather
-    than which language they say it in. A group with fewer than ``min_group`` rows has no
-    reliable mean of its own: it is centred with the mean of all rows. A row that becomes
-    (nearly) zero keeps its original direction.
-    """
-    vectors = np.asarray(vectors, dtype=np.float32)
-    if len(vectors) == 0:
-        return vectors.copy()
-    keys = ["" if g is None else str(g) for g in groups]
-    if len(keys) != len(vectors):
-        raise ValueError("one group per row is needed")
-    overall = vectors.mean(axis=0)
-    out = np.empty_like(vectors)
-    for key in set(keys):
-        rows = np.flatnonzero([k == key for k in keys])
-        mean = vectors[rows].mean(axis=0) if len(rows) >= min_group else overall
-        out[rows] = vectors[rows] - mean
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    degenerate = norms[:, 0] < 1e-6
-    out[degenerate] = vectors[degenerate]
-    norms[degenerate] = np.linalg.norm(vectors[degenerate], axis=1, keepdims=True) if degenerate.any() else 1.0
-    return (out / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def _primary(lang: str | None) -> str:
@@ -108,7 +81,7 @@ class PrototypeMapper:
         self.prototypes_ = list(prototypes)
         self.vectors_ = np.asarray(prototype_vectors, dtype=np.float32)
         # prototypes centred per language of the prototype (definitions form their own group)
-        self.centred_vectors_ = centre_by_group(self.vectors_, [p.lang for p in self.prototypes_], min_group=2)
+        self.centred_vectors_ = centre_by_language(self.vectors_, [p.lang for p in self.prototypes_], min_group=2)
         self.codes_ = [c.name for c in codebook.codes]
         self.example_languages_ = {_primary(p.lang) for p in self.prototypes_ if p.lang and p.code != NONE}
         self.members_ = {
@@ -144,8 +117,8 @@ class PrototypeMapper:
         return any(_primary(lang) not in self.example_languages_ for lang in languages)
 
     def centred(self, excerpts: Sequence[Excerpt], embeddings: np.ndarray) -> np.ndarray:
-        """The excerpts' vectors centred per language over the batch (see ``centre_by_group``)."""
-        return centre_by_group(embeddings, [e.language for e in excerpts])
+        """The excerpts' vectors centred per language over the batch (see ``centre_by_language``)."""
+        return centre_by_language(embeddings, [e.language for e in excerpts])
 
     def similarities(self, embeddings: np.ndarray, *, centred: bool = False
                      ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

@@ -23,54 +23,37 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
     On an excerpt an admin reconciled, the agreed codes are the example (all other codes
     negatives) and the coders' own decisions on it are not (``pipeline.review.precedence``).
     """
-    from sqlalchemy import select
+    from pipeline.store.repository import Repository
 
-    from pipeline.store import models as m
-    from pipeline.store.repository import excerpt_record, excerpts_by_id
+    from pipeline.review.precedence import RECONCILED
+    from pipeline.store.codings import prevailing
 
-    with store.session() as s:
-        q = select(m.Decision).order_by(m.Decision.id)
-        if excerpt_ids is not None:
-            q = q.where(m.Decision.excerpt_id.in_(list(excerpt_ids)))
-        decisions = list(s.scalars(q))
-        ids = sorted({d.excerpt_id for d in decisions})
-        rows = excerpts_by_id(s, ids)
-        rejected: dict[str, set[str]] = {}
-        for i in range(0, len(ids), 500):
-            for sg in s.scalars(select(m.SuggestionRow).where(
-                    m.SuggestionRow.excerpt_id.in_(ids[i:i + 500]),
-                    m.SuggestionRow.status.in_(["rejected", "recoded"]))):
-                rejected.setdefault(sg.excerpt_id, set()).add(sg.code)
-        texts = {}
-        for tid in {r.transcript_id for r in rows.values()}:
-            texts[tid] = s.get(m.Transcript, tid).text
-
-    unit_of: dict[int, tuple] = {}
-    latest: dict[tuple, object] = {}
-    for d in decisions:
-        unit = unit_of.get(d.undoes) if d.action == "undo" and d.undoes in unit_of else (d.excerpt_id, d.start, d.end)
-        unit_of[d.id] = unit
-        latest[unit] = d
-    from pipeline.review.precedence import reconciled
-
-    agreed = reconciled(decisions)
+    repo = Repository(store)
+    current = repo.current_codes(excerpt_ids, per_coder=False)  # the latest decision by anyone
+    agreed = {c.excerpt_id: c for c in prevailing(repo.current_codes(excerpt_ids)).values()
+              if c.source == RECONCILED}
     if agreed:  # the agreed codes stand for the excerpt, in place of every coder's units on it
-        latest = {unit: d for unit, d in latest.items() if unit[0] not in agreed}
-        latest.update({(e, None, None): d for e, d in agreed.items()})
+        current = {k: c for k, c in current.items() if c.excerpt_id not in agreed}
+        current.update({(None, e, None, None): c for e, c in agreed.items()})
+    ids = sorted({c.excerpt_id for c in current.values()})
+    stored = repo.excerpts(ids)
+    rejected = repo.dismissed_codes(ids)
+    texts = repo.transcript_texts({e.transcript_id for e in stored.values()})
+
     examples = []
-    for (excerpt_id, start, end), d in latest.items():
-        r = rows[excerpt_id]
-        positive = frozenset(d.codes or ())
-        complete = d.action in ("recode", "code", "none")  # "none": seen and left uncoded (a spot check)
-        negative = None if complete else frozenset(rejected.get(excerpt_id, set()) - positive)
-        if start is not None and end is not None:
-            text = texts[r.transcript_id][start:end]
+    for c in current.values():
+        r = stored[c.excerpt_id]
+        positive = frozenset(c.codes)
+        complete = c.action in ("recode", "code", "none")  # "none": seen and left uncoded (a spot check)
+        negative = None if complete else frozenset(rejected.get(c.excerpt_id, set()) - positive)
+        if c.start is not None and c.end is not None:
+            text = texts[r.transcript_id][c.start:c.end]
             from pipeline.segment import excerpt_id as make_id
 
-            excerpt = Excerpt(make_id(r.transcript_id, start, end, text), r.transcript_id, start, end, text,
+            excerpt = Excerpt(make_id(r.transcript_id, c.start, c.end, text), r.transcript_id, c.start, c.end, text,
                               r.turn_index, r.speaker, r.language, r.question, r.guide_section)
         else:
-            excerpt = excerpt_record(r)
+            excerpt = r
         if positive or negative is None or negative:
             examples.append(LabelledExcerpt(excerpt, positive, negative))
     return examples
@@ -88,31 +71,23 @@ def resuggest(store, run_id: str, *, embedder: Embedder | None = None, mapper: s
     rows are never touched, and no suggestion is added or removed. Returns how many rows
     changed. Uses the run's own codebook, embedder settings and mapping settings.
     """
-    from sqlalchemy import select
-
-    from pipeline.codebook import codebook_from_dict
     from pipeline.config import RunConfig
     from pipeline.embed.factory import make_embedder
     from pipeline.errors import NotFound
-    from pipeline.store import models as m
-    from pipeline.store.repository import Repository, excerpt_record, excerpts_by_id
+    from pipeline.store.repository import Repository
 
-    with store.session() as s:
-        run = s.get(m.Run, run_id)
-        if run is None:
-            raise NotFound(f"no run {run_id!r} in the store")
-        if run.codebook_id is None:
-            raise NotFound(f"run {run_id!r} has no codebook recorded")
-        codebook = codebook_from_dict(s.get(m.CodebookRow, run.codebook_id).content, f"codebook {run.codebook_id}")
-        config = RunConfig.model_validate(run.config or {})
-        open_rows = list(s.scalars(select(m.SuggestionRow).where(
-            m.SuggestionRow.run_id == run_id, m.SuggestionRow.status == "suggested")))
-        seen = [r.excerpt_id for r in s.scalars(select(m.RunExcerpt).where(m.RunExcerpt.run_id == run_id))]
-        excerpt_rows = excerpts_by_id(s, seen)
+    repo = Repository(store)
+    run = repo.run(run_id)
+    if run.codebook_id is None:
+        raise NotFound(f"run {run_id!r} has no codebook recorded")
+    codebook = repo.codebook_for(run, added=False)  # the codes the run's mapper was fitted on
+    config = RunConfig.model_validate(run.config or {})
+    open_rows = repo.open_suggestions(run_id)
+    stored = repo.excerpts(repo.run_excerpt_ids(run_id))
     if not open_rows:
         return 0
     embedder = embedder or make_embedder(config.embed)
-    cache = Repository(store)
+    cache = repo  # the repository is the embedding cache too
     prototypes, proto_vectors = embed_codebook(embedder, codebook, cache)
     examples = training_examples_from_decisions(store)
     known = {c.name for c in codebook.codes}
@@ -130,27 +105,20 @@ def resuggest(store, run_id: str, *, embedder: Embedder | None = None, mapper: s
         notes.extend(model.notes())
 
     # Score every excerpt of the run together: zero-shot parts standardise over the run.
-    excerpts = [excerpt_record(r) for r in excerpt_rows.values()]
+    excerpts = list(stored.values())
     codings = model.code(excerpts, embed_excerpts(embedder, excerpts, cache))
     by_excerpt = {c.excerpt_id: c for c in codings}
-    changed = 0
-    with store.transaction() as s:
-        for r in open_rows:
-            coding = by_excerpt.get(r.excerpt_id)
-            score = None if coding is None else next((x.score for x in coding.scores if x.code == r.code), None)
-            if score is None:
-                continue
-            value = round(float(score), 4)
-            suggested = next((x for x in coding.suggestions if x.code == r.code), None)
-            reason = suggested.reason if suggested else (
-                f"{model.id}: confidence {value:.2f}, below this code's suggestion threshold now")
-            row = s.get(m.SuggestionRow, r.id)
-            if row is None or row.status != "suggested":
-                continue  # decided meanwhile: a coder's decision wins
-            if abs(row.confidence - value) > 1e-9 or row.reason != reason:
-                row.confidence, row.reason = value, reason
-                changed += 1
-    return changed
+    scores: dict[int, tuple[float, str]] = {}
+    for r in open_rows:
+        coding = by_excerpt.get(r.excerpt_id)
+        score = None if coding is None else next((x.score for x in coding.scores if x.code == r.code), None)
+        if score is None:
+            continue
+        value = round(float(score), 4)
+        suggested = next((x for x in coding.suggestions if x.code == r.code), None)
+        scores[r.id] = (value, suggested.reason if suggested else (
+            f"{model.id}: confidence {value:.2f}, below this code's suggestion threshold now"))
+    return repo.rescore_suggestions(scores)  # a suggestion decided meanwhile keeps its decision
 
 
 __all__ = ["resuggest", "training_examples_from_decisions"]

@@ -50,7 +50,7 @@ from pipeline.errors import InvalidInput
 from pipeline.records import Codebook, Excerpt, Transcript
 from pipeline.review.agreement import agreement, cohen_kappa, presence
 from pipeline.review.detection import LEVEL_NAMES, detection, detection_withheld, uncoded_share, withhold
-from pipeline.review.gold import Gold, GoldSpan, check_codes, load_gold, with_parents
+from pipeline.review.gold import Gold, GoldSpan, check_gold_codes, gold_with_parents, load_gold
 
 UNIT_COVER = 0.5
 """X: a gold span that covers at least this share of a unit's characters codes the unit."""
@@ -65,28 +65,28 @@ BINS = 10
 # --------------------------------------------------------------------------------------
 
 
-def _question_before(transcript: Transcript, position: int) -> tuple[str | None, int, str, str | None]:
-    """The last real interviewer question before ``position`` (as for excerpts:
-    ``pipeline.segment.questions``); and the turn index, speaker, language there."""
-    from pipeline.segment.questions import question_before
-
+def _turn_at(transcript: Transcript, position: int) -> tuple[int, str, str | None]:
+    """The index, speaker and language of the turn that ``position`` falls in (or follows)."""
     index, speaker, lang = 0, "", transcript.language
     for turn in transcript.turns:
         if turn.start > position:
             break
         index, speaker, lang = turn.index, turn.speaker, turn.lang or transcript.language
-    return question_before(transcript.turns, position), index, speaker, lang
+    return index, speaker, lang
 
 
 def segment_units(gold: Gold, transcripts: Sequence[Transcript]) -> list[Excerpt]:
-    """One unit per located gold span: its text, with the question it follows as context."""
+    """One unit per located gold span: its text, with the question it follows as context
+    (the last real interviewer question, as for excerpts: ``pipeline.segment.questions``)."""
     from pipeline.segment import excerpt_id
+    from pipeline.segment.questions import question_before
 
     by_id = {t.id: t for t in transcripts}
     units = []
     for span in gold.spans:
         t = by_id[span.transcript_id]
-        question, index, speaker, lang = _question_before(t, span.start)
+        index, speaker, lang = _turn_at(t, span.start)
+        question = question_before(t.turns, span.start)
         units.append(Excerpt(excerpt_id(t.id, span.start, span.end, span.text), t.id, span.start, span.end,
                              span.text, index, speaker, lang, question, None))
     # one unit per distinct span (two gold files may repeat one)
@@ -428,7 +428,7 @@ def report_for(units: Sequence[Excerpt], transcripts: Sequence[Transcript], gold
 
 
 def prepare_gold(gold: Gold, codebook: Codebook, *, on_unknown: str = "error") -> Gold:
-    return with_parents(check_codes(gold, codebook, on_unknown=on_unknown), codebook)
+    return gold_with_parents(check_gold_codes(gold, codebook, on_unknown=on_unknown), codebook)
 
 
 def scored_codebook(codebook: Codebook, *golds: Gold | None) -> tuple[Codebook, list[str]]:
@@ -681,11 +681,8 @@ def human_agreement(store, coder_a: str, coder_b: str, *, run_id: str | None = N
     Units: the excerpts both coders decided on; hand-coded spans reach excerpts by the
     same overlap rule as gold. Coder A plays the part of gold, coder B of the machine.
     """
-    from sqlalchemy import select
-
     from pipeline.review.gold import decisions_gold
-    from pipeline.store import models as m
-    from pipeline.store.repository import excerpt_record
+    from pipeline.store.repository import Repository
 
     a = decisions_gold(store, coder_a, run_id=run_id)
     b = decisions_gold(store, coder_b, run_id=run_id)
@@ -694,9 +691,8 @@ def human_agreement(store, coder_a: str, coder_b: str, *, run_id: str | None = N
     unit_ids = sorted(decided_a & decided_b)
     if not unit_ids:
         raise InvalidInput(f"{coder_a}, {coder_b}", "the two coders have no excerpt in common")
-    with store.session() as s:
-        rows = {r.id: r for r in s.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(unit_ids)))}
-    units = [excerpt_record(rows[i]) for i in unit_ids]
+    stored = Repository(store).excerpts(unit_ids)
+    units = [stored[i] for i in unit_ids]
     coding_a, _ = gold_coding(units, a, unit_cover=unit_cover, gold_cover=gold_cover)
     coding_b, _ = gold_coding(units, b, unit_cover=unit_cover, gold_cover=gold_cover)
     codes = [c.name for c in codebook.codes] if codebook else sorted(a.codes | b.codes)

@@ -83,7 +83,7 @@ class Gold:
     segments_read: int = 0
     """Coded segments in the source (after merging the rows of one multi-label segment)."""
     unknown_codes: Mapping[str, int] = field(default_factory=dict)
-    """Codes not in the codebook and how many segments carried them (set by ``check_codes``)."""
+    """Codes not in the codebook and how many segments carried them (set by ``check_gold_codes``)."""
     notes: tuple[str, ...] = ()
 
     @property
@@ -533,7 +533,7 @@ def load_gold(path: str | Path, transcripts: Sequence[Transcript]) -> Gold:
     return gold
 
 
-def check_codes(gold: Gold, codebook: Codebook, *, on_unknown: str = "error") -> Gold:
+def check_gold_codes(gold: Gold, codebook: Codebook, *, on_unknown: str = "error") -> Gold:
     """Gold whose codes are all in ``codebook``.
 
     ``on_unknown="error"`` raises ``InvalidInput`` listing every unknown code with its
@@ -557,20 +557,9 @@ def check_codes(gold: Gold, codebook: Codebook, *, on_unknown: str = "error") ->
     return replace(gold, spans=spans, unknown_codes=dict(sorted(unknown.items())))
 
 
-def with_parents(gold: Gold, codebook: Codebook) -> Gold:
+def gold_with_parents(gold: Gold, codebook: Codebook) -> Gold:
     """A span coded with a sub-code is also coded with its parent (and theirs)."""
-    parent = {c.name: c.parent for c in codebook.codes}
-
-    def closure(codes: frozenset[str]) -> frozenset[str]:
-        out = set(codes)
-        for c in codes:
-            p = parent.get(c)
-            while p:
-                out.add(p)
-                p = parent.get(p)
-        return frozenset(out)
-
-    return replace(gold, spans=tuple(replace(s, codes=closure(s.codes)) for s in gold.spans))
+    return replace(gold, spans=tuple(replace(s, codes=codebook.with_parents(s.codes)) for s in gold.spans))
 
 
 # --------------------------------------------------------------------------------------
@@ -592,55 +581,28 @@ def decisions_gold(store, username: str, *, run_id: str | None = None,
     reconciled, the agreed codes replace the coder's own, whole excerpt and spans
     (``pipeline.review.precedence``). Without it (agreement between coders) the coder's own.
     """
-    from sqlalchemy import select
+    from pipeline.store.repository import Repository
 
-    from pipeline.store import models as m
-    from pipeline.store.repository import excerpts_by_id
+    repo = Repository(store)
+    current = repo.current_codes(coder=username, run_id=run_id, sources=sources)
+    if reconciled and current:
+        from pipeline.review.precedence import RECONCILED
+        from pipeline.store.codings import prevailing
 
-    with store.session() as s:
-        user = s.scalars(select(m.User).where(m.User.username == username)).first()
-        if user is None:
-            from pipeline.errors import NotFound
-
-            raise NotFound(f"no coder named {username!r} in the store")
-        q = select(m.Decision).where(m.Decision.user_id == user.id).order_by(m.Decision.id)
-        if run_id is not None:
-            q = q.where(m.Decision.run_id == run_id)
-        if sources:
-            q = q.where(m.Decision.source.in_(list(sources)))
-        decisions = list(s.scalars(q))
-        excerpt_ids = sorted({d.excerpt_id for d in decisions})
-        agreed = {}
-        if reconciled and excerpt_ids:
-            from pipeline.review.precedence import reconciled as reconciled_of
-
-            everyone = select(m.Decision).where(m.Decision.excerpt_id.in_(excerpt_ids))
-            if run_id is not None:
-                everyone = everyone.where(m.Decision.run_id == run_id)
-            agreed = reconciled_of(s.scalars(everyone))
-        excerpts = excerpts_by_id(s, excerpt_ids)
-        texts: dict[str, str] = {}
-        for tid in {e.transcript_id for e in excerpts.values()}:
-            texts[tid] = s.get(m.Transcript, tid).text
-
-    unit_of: dict[int, tuple[str, int | None, int | None]] = {}
-    latest: dict[tuple[str, int | None, int | None], object] = {}
-    for d in decisions:
-        if d.action == "undo" and d.undoes in unit_of:
-            unit = unit_of[d.undoes]
-        else:
-            unit = (d.excerpt_id, d.start, d.end)
-        unit_of[d.id] = unit
-        latest[unit] = d
-    if agreed:  # the agreed codes stand for the excerpt, in place of the coder's own units on it
-        latest = {unit: d for unit, d in latest.items() if unit[0] not in agreed}
-        latest.update({(e, None, None): d for e, d in agreed.items()})
+        mine = {c.excerpt_id for c in current.values()}
+        agreed = {c.excerpt_id: c for c in prevailing(repo.current_codes(mine, run_id=run_id)).values()
+                  if c.source == RECONCILED}
+        if agreed:  # the agreed codes stand for the excerpt, in place of the coder's own units on it
+            current = {k: c for k, c in current.items() if c.excerpt_id not in agreed}
+            current.update({(None, e, None, None): c for e, c in agreed.items()})
+    excerpts = repo.excerpts({c.excerpt_id for c in current.values()})
+    texts = repo.transcript_texts({e.transcript_id for e in excerpts.values()})
     spans = []
-    for (excerpt_id, start, end), d in latest.items():
-        e = excerpts[excerpt_id]
-        a, b = (start, end) if start is not None and end is not None else (e.start, e.end)
-        spans.append(GoldSpan(e.transcript_id, a, b, frozenset(d.codes or ()), texts[e.transcript_id][a:b],
-                              f"decision {d.id}", True, excerpt_id if start is None else None))
+    for c in current.values():
+        e = excerpts[c.excerpt_id]
+        a, b = (c.start, c.end) if c.start is not None and c.end is not None else (e.start, e.end)
+        spans.append(GoldSpan(e.transcript_id, a, b, frozenset(c.codes), texts[e.transcript_id][a:b],
+                              f"decision {c.decision_id}", True, c.excerpt_id if c.start is None else None))
     spans.sort(key=lambda s: (s.transcript_id, s.start, s.end))
     return Gold(f"decisions of {username}", tuple(spans), (), len(spans))
 
@@ -654,7 +616,7 @@ def gold_from_texts(name: str, rows: Iterable[tuple[str, Iterable[str], str]],
 
 
 __all__ = [
-    "Gold", "GoldSpan", "Unlocated", "TranscriptIndex", "TranscriptFinder", "check_codes", "decisions_gold",
-    "gold_from_texts", "html_text", "load_gold", "load_gold_csv", "load_gold_taguette", "register_gold_loader",
-    "taguette_offset_unit", "with_parents",
+    "Gold", "GoldSpan", "Unlocated", "TranscriptIndex", "TranscriptFinder", "check_gold_codes", "decisions_gold",
+    "gold_from_texts", "gold_with_parents", "html_text", "load_gold", "load_gold_csv", "load_gold_taguette",
+    "register_gold_loader", "taguette_offset_unit",
 ]

@@ -81,7 +81,7 @@ class Run(Base):
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class Transcript(Base):
+class TranscriptRow(Base):
     __tablename__ = "transcripts"
 
     id: Mapped[str] = mapped_column(String(120), primary_key=True)

@@ -1,34 +1,45 @@
-"""What the pipeline reads from and writes to the store. Each write is one transaction."""
+"""What the pipeline reads from and writes to the store. Each write is one transaction.
+
+``Repository`` answers in the researchers' words (``latest_run(study)``, ``excerpts(ids)``,
+``current_codes(excerpt_ids, coder)``, ``codebook_for(run)``), each in a session of its own;
+the module's functions answer the same inside a caller's session or transaction. Outside
+``pipeline/store/`` nothing imports the ORM models (``tests/store/test_boundary.py``).
+"""
 
 from __future__ import annotations
 
 import os
 import socket
 from datetime import datetime, timezone
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from pipeline.errors import NotFound
 from pipeline.records import Codebook, Excerpt, ExcerptCoding, Quarantined, Topic, TopicAssignment, Transcript
 from pipeline.store import models as m
-from pipeline.store.models import utcnow
+from pipeline.store.chunks import chunked
+from pipeline.store.codebooks import codebook_for
+from pipeline.store.codings import CurrentCoding, UnitKey, current_codes, dismissed_codes
 from pipeline.store.db import Store
+from pipeline.store.models import utcnow
 from pipeline.store.studies import latest_run, resolve_run, studies  # noqa: F401  (the store's one answer)
 
-_CHUNK = 500  # rows per IN (...) query: well under SQLite's variable limit
 
+class OpenSuggestion(NamedTuple):
+    """A suggestion no coder has decided on yet."""
 
-def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+    id: int
+    excerpt_id: str
+    code: str
 
 
 def excerpts_by_id(session: Session, ids: Iterable[str]) -> dict[str, m.ExcerptRow]:
     """Stored excerpts by id, fetched in chunks (SQLite limits the variables of one query)."""
     found: dict[str, m.ExcerptRow] = {}
-    for part in _chunks(sorted(set(ids))):
+    for part in chunked(sorted(set(ids))):
         found.update((row.id, row) for row in session.scalars(select(m.ExcerptRow).where(m.ExcerptRow.id.in_(part))))
     return found
 
@@ -37,6 +48,32 @@ def excerpt_record(row: m.ExcerptRow) -> Excerpt:
     """A stored excerpt row as the record the stages read."""
     return Excerpt(row.id, row.transcript_id, row.start, row.end, row.text, row.turn_index, row.speaker,
                    row.language, row.question, row.guide_section, source_type=row.source_type, page=row.page)
+
+
+def stored_excerpts(session: Session, ids: Iterable[str]) -> dict[str, Excerpt]:
+    """Stored excerpts by id, as records (ids not in the store are left out)."""
+    return {i: excerpt_record(row) for i, row in excerpts_by_id(session, ids).items()}
+
+
+def transcript_texts(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """The stored text of each transcript (NFC, pseudonymised; the text offsets count in)."""
+    out: dict[str, str] = {}
+    for part in chunked(sorted(set(ids))):
+        out.update(tuple(r) for r in session.execute(select(m.TranscriptRow.id, m.TranscriptRow.text)
+                                                     .where(m.TranscriptRow.id.in_(part))))
+    return out
+
+
+def read_pseudonyms(session: Session) -> list[tuple[str, str, str]]:
+    """The pseudonym key as ``(kind, original, pseudonym)`` entries."""
+    rows = session.execute(select(m.PseudonymRow.kind, m.PseudonymRow.original, m.PseudonymRow.pseudonym))
+    return [tuple(r) for r in rows]
+
+
+def write_pseudonyms(session: Session, entries: Iterable[tuple[str, str, str]]) -> int:
+    """Add new pseudonym key entries (inside the caller's transaction); how many were new."""
+    return insert_ignoring_duplicates(session, m.PseudonymRow, [
+        {"kind": k, "original": o, "pseudonym": p, "created_at": utcnow()} for k, o, p in entries])
 
 
 def insert_ignoring_duplicates(session: Session, model, rows: Sequence[dict]) -> int:
@@ -58,7 +95,7 @@ def insert_ignoring_duplicates(session: Session, model, rows: Sequence[dict]) ->
     key = list(model.__table__.primary_key.columns)[0]
     statement = insert(model).on_conflict_do_nothing().returning(key)  # rowcount is -1 for executemany on psycopg
     inserted = 0
-    for part in _chunks(list(rows), 200):
+    for part in chunked(list(rows), 200):
         inserted += len(session.connection().execute(statement, list(part)).all())
     return inserted
 
@@ -82,7 +119,7 @@ def write_transcripts(s: Session, transcripts: Sequence[Transcript]) -> None:
     """Insert new transcripts, replace changed ones (their turns too), leave unchanged ones
     (inside the caller's transaction)."""
     for t in transcripts:
-        row = s.get(m.Transcript, t.id)
+        row = s.get(m.TranscriptRow, t.id)
         if row is not None and row.text_sha256 == t.text_sha256 and row.source_sha256 == t.source_sha256:
             continue
         values = dict(
@@ -93,7 +130,7 @@ def write_transcripts(s: Session, transcripts: Sequence[Transcript]) -> None:
             updated_at=utcnow(),
         )
         if row is None:  # another run may be inserting it at this moment: ignore, don't fail
-            insert_ignoring_duplicates(s, m.Transcript, [{"id": t.id, **values}])
+            insert_ignoring_duplicates(s, m.TranscriptRow, [{"id": t.id, **values}])
         else:
             for k, v in values.items():
                 setattr(row, k, v)
@@ -126,14 +163,11 @@ class Repository:
     # -- pseudonym key ------------------------------------------------------------------------
     def pseudonym_entries(self) -> list[tuple[str, str, str]]:
         with self.store.session() as s:
-            rows = s.execute(select(m.PseudonymRow.kind, m.PseudonymRow.original, m.PseudonymRow.pseudonym))
-            return [tuple(r) for r in rows]
+            return read_pseudonyms(s)
 
     def add_pseudonyms(self, entries: Iterable[tuple[str, str, str]]) -> int:
         with self.store.transaction() as s:
-            return insert_ignoring_duplicates(
-                s, m.PseudonymRow, [{"kind": k, "original": o, "pseudonym": p, "created_at": utcnow()} for k, o, p in entries]
-            )
+            return write_pseudonyms(s, entries)
 
     # -- runs -----------------------------------------------------------------------------------
     def create_run(self, run_id: str, corpus: str, config: dict, study: str | None = None) -> None:
@@ -192,9 +226,61 @@ class Repository:
                 run.finished_at = datetime.now(timezone.utc)
                 run.summary = {"error": error}
 
-    def latest_run(self, status: str = "completed", study: str | None = None) -> m.Run | None:
+    def latest_run(self, study: str | None = None, status: str = "completed") -> m.Run | None:
+        """The newest run of ``status`` in ``study`` (of the whole store when ``study`` is None)."""
         with self.store.session() as s:
             return latest_run(s, study, status)
+
+    def run(self, run_id: str) -> m.Run:
+        """The run called ``run_id`` (``NotFound`` if there is none)."""
+        with self.store.session() as s:
+            found = s.get(m.Run, run_id)
+        if found is None:
+            raise NotFound(f"no run {run_id!r} in the store")
+        return found
+
+    def codebook_for(self, run: m.Run, *, added: bool = True) -> Codebook:
+        """The run's codebook, with the codes coders added since unless ``added=False``."""
+        with self.store.session() as s:
+            return codebook_for(s, run, added=added)
+
+    def run_excerpt_ids(self, run_id: str) -> list[str]:
+        """The excerpts a run saw, in the order it stored them."""
+        with self.store.session() as s:
+            return list(s.scalars(select(m.RunExcerpt.excerpt_id).where(m.RunExcerpt.run_id == run_id)))
+
+    # -- suggestions and decisions ---------------------------------------------------------
+    def open_suggestions(self, run_id: str) -> list[OpenSuggestion]:
+        """The run's suggestions no coder has decided on yet."""
+        with self.store.session() as s:
+            return [OpenSuggestion(*r) for r in s.execute(
+                select(m.SuggestionRow.id, m.SuggestionRow.excerpt_id, m.SuggestionRow.code)
+                .where(m.SuggestionRow.run_id == run_id, m.SuggestionRow.status == "suggested"))]
+
+    def rescore_suggestions(self, scores: dict[int, tuple[float, str]]) -> int:
+        """Set ``(confidence, reason)`` of suggestions by id, in one transaction; a suggestion
+        decided meanwhile is left alone (a coder's decision wins). How many rows changed."""
+        changed = 0
+        with self.store.transaction() as s:
+            for suggestion_id, (confidence, reason) in scores.items():
+                row = s.get(m.SuggestionRow, suggestion_id)
+                if row is None or row.status != "suggested":
+                    continue
+                if abs(row.confidence - confidence) > 1e-9 or row.reason != reason:
+                    row.confidence, row.reason = confidence, reason
+                    changed += 1
+        return changed
+
+    def current_codes(self, excerpt_ids: Iterable[str] | None = None, coder: str | None = None,
+                      **where) -> dict[UnitKey, CurrentCoding]:
+        """Every unit's current code set from the decision log (``pipeline.store.codings.current_codes``)."""
+        with self.store.session() as s:
+            return current_codes(s, excerpt_ids, coder=coder, **where)
+
+    def dismissed_codes(self, excerpt_ids: Iterable[str]) -> dict[str, set[str]]:
+        """Per excerpt, the codes whose suggestions a coder rejected or recoded away."""
+        with self.store.session() as s:
+            return dismissed_codes(s, excerpt_ids)
 
     # -- codebook -------------------------------------------------------------------------------
     def save_codebook(self, codebook: Codebook, content: dict) -> None:
@@ -212,11 +298,21 @@ class Repository:
         with self.store.transaction() as s:
             return write_excerpts(s, excerpts)
 
+    def excerpts(self, ids: Iterable[str]) -> dict[str, Excerpt]:
+        """Stored excerpts by id, as records."""
+        with self.store.session() as s:
+            return stored_excerpts(s, ids)
+
+    def transcript_texts(self, ids: Iterable[str]) -> dict[str, str]:
+        """The stored text of each transcript."""
+        with self.store.session() as s:
+            return transcript_texts(s, ids)
+
     # -- embedding cache (VectorCache) ---------------------------------------------------------
     def get_vectors(self, embedder_id: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         with self.store.session() as s:
-            for part in _chunks(list(hashes)):
+            for part in chunked(list(hashes)):
                 rows = s.execute(
                     select(m.EmbeddingRow.text_sha256, m.EmbeddingRow.vector).where(
                         m.EmbeddingRow.embedder_id == embedder_id, m.EmbeddingRow.text_sha256.in_(part)

@@ -73,6 +73,14 @@ def add_run_transcripts(session: Session, run_id: str) -> int:
     return add_transcripts(session, run.study, ids)
 
 
+def get_run(session: Session, run_id: str) -> m.Run | None:
+    return session.get(m.Run, run_id)
+
+
+def has_study(session: Session, name: str) -> bool:
+    return session.get(m.Study, name) is not None
+
+
 def get_study(session: Session, name: str) -> m.Study:
     study = session.get(m.Study, name)
     if study is None:

@@ -26,7 +26,7 @@ def materialise_study(name: str, *, config: str | Path | None = None, store: Sto
     import yaml
 
     from pipeline.config import load_config
-    from pipeline.exchange.runs import stored_codebook
+    from pipeline.store.codebooks import stored_codebook
     from pipeline.codebook import codebook_to_dict
     from pipeline.store.studies import get_study, latest_run
 
@@ -34,9 +34,9 @@ def materialise_study(name: str, *, config: str | Path | None = None, store: Sto
     root = Path(load_config(Path(config) if config else None).output.dir) / "studies" / _safe(name)
     with store.session() as s:
         study = get_study(s, name)
-        rows = list(s.scalars(select(m.Transcript).join(m.StudyTranscript, m.StudyTranscript.transcript_id ==
-                                                         m.Transcript.id)
-                              .where(m.StudyTranscript.study == name).order_by(m.Transcript.id)))
+        rows = list(s.scalars(select(m.TranscriptRow).join(m.StudyTranscript, m.StudyTranscript.transcript_id ==
+                                                         m.TranscriptRow.id)
+                              .where(m.StudyTranscript.study == name).order_by(m.TranscriptRow.id)))
         if not rows:
             raise NotFound(f"study {name!r} has no transcripts yet: import a project into it "
                            f"(qualflow import PROJECT.qdpx --study {name} --coder NAME)")

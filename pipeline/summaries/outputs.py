@@ -173,9 +173,10 @@ def write_run_outputs(
     }
     map_vectors = vectors
     if plan.config.topics.center_languages:  # the space the topics were fitted in
-        from pipeline.topics.model import center_by_language
+        from pipeline.embed.centre import centre_by_language
+        from pipeline.topics.model import LANGUAGE_MIN_GROUP
 
-        map_vectors = center_by_language(vectors, [e.language for e in excerpts])
+        map_vectors = centre_by_language(vectors, [e.language for e in excerpts], min_group=LANGUAGE_MIN_GROUP)
     (out / "report.html").write_text(
         render_report(run_id=plan.run_id, summaries=summaries, codebook=plan.codebook, topics=topics,
                       vectors=map_vectors, topic_ids=[topic_of.get(e.id, -1) for e in excerpts],

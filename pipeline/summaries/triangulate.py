@@ -193,15 +193,12 @@ def _codes_of(codings: Any, codebook: Codebook) -> dict[str, dict[str, float]]:
         raw = {eid: dict(codes) for eid, codes in codings.items()}
     else:
         raw = {c.excerpt_id: {s.code: s.confidence for s in c.suggestions} for c in codings}
-    parent = {c.name: c.parent for c in codebook.codes}
     out = {}
     for eid, codes in raw.items():
         full = dict(codes)
         for code, conf in codes.items():
-            p = parent.get(code)
-            while p:
+            for p in codebook.parents(code):
                 full[p] = max(full.get(p, 0.0), conf)
-                p = parent.get(p)
         out[eid] = full
     return out
 
@@ -228,12 +225,8 @@ def triangulate(excerpts: Sequence[Excerpt], codings: Any, transcripts: Any, cod
     by_city: dict[str, list[Excerpt]] = defaultdict(list)
     for e in excerpts:
         by_city[meta[e.transcript_id].city or "unknown"].append(e)
-    parent = {c.name: c.parent for c in codebook.codes}
-
     def barrier_of(code: str) -> str:
-        while parent.get(code):
-            code = parent[code]
-        return code
+        return (code, *codebook.parents(code))[-1]
 
     cities = []
     for city in sorted(by_city):

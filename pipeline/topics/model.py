@@ -50,23 +50,10 @@ def multilingual_stop_words() -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
-def center_by_language(vectors: np.ndarray, languages: Sequence[str | None]) -> np.ndarray:
-    """Subtract each language's mean vector, then re-normalise.
-
-    Multilingual embeddings carry a language direction: on the same 30 UDHR articles in seven
-    languages, topics fitted on raw vectors put the Hungarian and Greek versions in topics of
-    their own (7% and 33% agreement with English), while centred vectors gave 100% for every
-    language. The price: what a whole language's excerpts share (in a one-city-per-language
-    study, partly the city's own emphasis) is taken out of the topic model, though not out of
-    the codes, which are mapped from the raw vectors.
-    """
-    out = np.array(vectors, dtype=np.float32, copy=True)
-    langs = np.array([lang or "" for lang in languages])
-    for lang in set(langs):
-        rows = langs == lang
-        out[rows] -= out[rows].mean(axis=0)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.where(norms == 0, 1, norms)
+LANGUAGE_MIN_GROUP = 1
+"""Topics are fitted on vectors centred per language (``pipeline.embed.centre``), each
+language by its own mean however few its excerpts (the mappers fall back to the overall
+mean below 5)."""
 
 
 @dataclass(frozen=True)

@@ -155,8 +155,8 @@ def test_a_city_with_a_slash_or_dots_in_its_name_can_be_opened_signed_and_export
     from app.data import city_from_key, city_key
 
     with store.transaction() as s:
-        s.execute(update(m.Transcript).where(m.Transcript.city == "Bologna").values(city="Emilia/Romagna"))
-        s.execute(update(m.Transcript).where(m.Transcript.city == "Thessaloniki").values(city=".."))
+        s.execute(update(m.TranscriptRow).where(m.TranscriptRow.city == "Bologna").values(city="Emilia/Romagna"))
+        s.execute(update(m.TranscriptRow).where(m.TranscriptRow.city == "Thessaloniki").values(city=".."))
     validator = client_for("validator")
     links = re.findall(r'<a href="(/cities/[^"?]+)\?', validator.get("/cities").text)
     assert len(links) == 2

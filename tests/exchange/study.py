@@ -112,9 +112,9 @@ def build_study(url: str) -> Study:
 
     with store.transaction() as s:
         # a date and a manifest column of its own, as case variables
-        s.get(m.Transcript, "BO-01").date = "2018-05-22"
-        s.get(m.Transcript, "BO-01").variables = {"language": "it", "interviewer": "Giulia"}
-        s.get(m.Transcript, "TH-01").country = "Greece"
+        s.get(m.TranscriptRow, "BO-01").date = "2018-05-22"
+        s.get(m.TranscriptRow, "BO-01").variables = {"language": "it", "interviewer": "Giulia"}
+        s.get(m.TranscriptRow, "TH-01").country = "Greece"
         users = {name: m.User(username=name, role=role) for name, role in
                  [("alice", "coder"), ("bob", "coder"), ("vera", "validator"), ("idle", "coder")]}
         s.add_all(users.values())

@@ -46,7 +46,7 @@ def test_demo_run_exports_valid_refi_qda_and_imports_back(prefect_server, tmp_pa
     with store.session() as s:
         coded = set(s.scalars(select(m.ExcerptRow.transcript_id).join(
             m.RunExcerpt, m.RunExcerpt.excerpt_id == m.ExcerptRow.id).where(m.RunExcerpt.run_id == run_id)))
-        cities = {t.city for t in s.scalars(select(m.Transcript))}
+        cities = {t.city for t in s.scalars(select(m.TranscriptRow))}
     assert len(coded) >= 12 and cities >= {"Bologna", "Budapest", "Thessaloniki", "Kortrijk"}
     assert report.run_id == run_id and report.sources == report.cases == len(coded) and report.suggestions > 0
     with zipfile.ZipFile(tmp_path / "demo.qdpx") as z:

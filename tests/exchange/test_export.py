@@ -13,7 +13,8 @@ from lxml import etree
 from pipeline.errors import InvalidInput, NotFound
 from pipeline.exchange import export_qdc, export_qdpx, import_qdc, validate_project
 from pipeline.exchange.qdaxml import PROJECT_NS, QUALFLOW_NAMESPACE
-from pipeline.exchange.runs import run_codebook, resolve_run
+from pipeline.store.codebooks import codebook_for
+from pipeline.store.studies import resolve_run
 from tests.exchange.study import TRANSCRIPTS
 
 NS = {"q": PROJECT_NS}
@@ -197,7 +198,7 @@ def test_unknown_run_is_not_found(sqlite_export, tmp_path):
 def test_qdc_codebook_round_trips_and_its_tree_is_schema_valid(sqlite_export, tmp_path, xsd):
     study, _ = sqlite_export
     with study.store.session() as s:
-        book = run_codebook(s, resolve_run(s, "r1"))
+        book = codebook_for(s, resolve_run(s, "r1"))
     path = export_qdc(book, tmp_path / "codebook.qdc")
     back = import_qdc(path)
     assert [(c.name, c.parent, c.description, c.colour) for c in back.codes] == [

@@ -68,7 +68,7 @@ def test_a_hand_built_greek_project_becomes_a_study(store_url, tmp_path):
     assert report.study == "thessaloniki" and report.transcripts_created == ("TH-07",)
     assert report.sources_unmatched == () and report.unknown_codes == ()
     with store.session() as s:
-        t = s.get(m.Transcript, "TH-07")
+        t = s.get(m.TranscriptRow, "TH-07")
         assert t.text == GREEK  # nothing to pseudonymise: the source's own text
         assert (t.city, t.role, t.date, t.language) == ("Θεσσαλονίκη", "parent", "2019-03-04", "el")
         assert t.variables.get("age_group") == "30-39"
@@ -105,15 +105,15 @@ def test_a_qualflow_export_into_an_empty_store(sqlite_export, store_url, tmp_pat
     assert report.positions_remapped == ()
     with store.session() as s, study.store.session() as old:
         for t in TRANSCRIPTS:
-            assert s.get(m.Transcript, t.id).text == t.text
-            assert s.get(m.Transcript, t.id).city == t.meta.city
+            assert s.get(m.TranscriptRow, t.id).text == t.text
+            assert s.get(m.TranscriptRow, t.id).city == t.meta.city
         # every coder span of the original lands on the same words
         def spans(session):  # (transcript, start, end) of every standing code set
-            from pipeline.exchange.codings import current_codings
+            from pipeline.store.codings import current_codes
 
             out = set()
             ids = set(session.scalars(select(m.Decision.excerpt_id)))
-            for (_, excerpt_id, start, end), d in current_codings(session, ids).items():
+            for (_, excerpt_id, start, end), d in current_codes(session, ids).items():
                 if d.codes:
                     e = session.get(m.ExcerptRow, excerpt_id)
                     out.add((e.transcript_id, e.start if start is None else start, e.end if end is None else end))

@@ -9,7 +9,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from pipeline.exchange import export_qdpx, import_qdpx, validate_project
-from pipeline.exchange.codings import current_codings
+from pipeline.store.codings import current_codes
 from pipeline.store import models as m
 from pipeline.store.db import Store
 from tests.exchange.study import TRANSCRIPTS, build_study, fresh_url, load_transcripts, rewrite_qdpx, row_counts
@@ -22,7 +22,7 @@ def codings_of(store: Store) -> set[tuple]:
     with store.session() as s:
         excerpts = {e.id: e for e in s.scalars(select(m.ExcerptRow))}
         out = set()
-        for c in current_codings(s, excerpts).values():
+        for c in current_codes(s, excerpts).values():
             if not c.codes:
                 continue
             e = excerpts[c.excerpt_id]
@@ -43,7 +43,7 @@ def memos_of(store: Store) -> set[tuple]:
 def expected_cases(store: Store) -> dict[str, dict[str, str]]:
     with store.session() as s:
         out = {}
-        for t in s.scalars(select(m.Transcript)):
+        for t in s.scalars(select(m.TranscriptRow)):
             values = {k: getattr(t, k) for k in ("city", "country", "role", "language", "date")}
             values.update(t.variables)
             out[t.id] = {k: str(v) for k, v in values.items() if v}

@@ -153,8 +153,8 @@ def demo_kappa(output_dir: Path) -> float:
     rows = [r for r in rows if r["source_type"] == "interview"]  # the gold codes cover the interviews only
     store = Store(f"sqlite:///{output_dir.parents[1] / 'store.db'}")
     with store.session() as s:
-        texts = dict(s.execute(select(m.Transcript.file, m.Transcript.text)).all())
-        ids = dict(s.execute(select(m.Transcript.file, m.Transcript.id)).all())
+        texts = dict(s.execute(select(m.TranscriptRow.file, m.TranscriptRow.text)).all())
+        ids = dict(s.execute(select(m.TranscriptRow.file, m.TranscriptRow.id)).all())
     gold: dict[str, set[str]] = {}
     for g in csv.DictReader(open(DEMO / "gold.csv", encoding="utf-8")):
         start = texts[g["document"]].find(g["content"])

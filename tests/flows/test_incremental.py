@@ -64,7 +64,7 @@ def run_json(tmp_path: Path, run_id: str) -> dict:
 def counts(url: str) -> dict[str, int]:
     with Store(url).session() as s:
         return {t.__tablename__: s.execute(select(func.count()).select_from(t)).scalar()
-                for t in (m.Transcript, m.TurnRow, m.ExcerptRow, m.EmbeddingRow, m.PseudonymRow)}
+                for t in (m.TranscriptRow, m.TurnRow, m.ExcerptRow, m.EmbeddingRow, m.PseudonymRow)}
 
 
 @pytest.mark.parametrize("point", ["embedded", "mapped"])
@@ -90,7 +90,7 @@ def test_killed_run_resumes_from_finished_work_without_duplicates_or_orphans(set
         excerpt_ids = s.scalars(select(m.RunExcerpt.excerpt_id).where(m.RunExcerpt.run_id == "resumed")).all()
         assert len(excerpt_ids) == len(set(excerpt_ids)) == after["excerpts"]
         # no orphans: every turn and excerpt belongs to a stored transcript
-        known = set(s.scalars(select(m.Transcript.id)))
+        known = set(s.scalars(select(m.TranscriptRow.id)))
         assert set(s.scalars(select(m.ExcerptRow.transcript_id))) <= known
         assert set(s.scalars(select(m.TurnRow.transcript_id))) <= known
     assert not list((tmp / "outputs").glob(".*partial"))

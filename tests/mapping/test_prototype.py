@@ -89,29 +89,6 @@ def test_topics_map_to_categories_or_are_emergent():
 # -- language centring -----------------------------------------------------------------------
 
 
-def test_centre_by_group_removes_each_groups_mean_and_keeps_unit_rows():
-    from pipeline.mapping.prototype import centre_by_group
-
-    rng = np.random.default_rng(0)
-    a = rng.normal(size=(6, 8)) + 3 * np.eye(8)[0]
-    b = rng.normal(size=(5, 8)) + 3 * np.eye(8)[1]
-    small = rng.normal(size=(2, 8))
-    vectors = np.vstack([a, b, small]).astype(np.float32)
-    groups = ["it"] * 6 + ["hu"] * 5 + ["el"] * 2
-    out = centre_by_group(vectors, groups, min_group=5)
-    assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
-    # a group's offset is gone: its rows no longer share the direction they were shifted along
-    assert abs(out[:6, 0].mean()) < 0.2 and abs(out[6:11, 1].mean()) < 0.2
-    expected_it = (a - a.mean(axis=0)) / np.linalg.norm(a - a.mean(axis=0), axis=1, keepdims=True)
-    assert np.allclose(out[:6], expected_it, atol=1e-5)
-    # too small a group is centred with the mean over every row, not its own (which would erase it)
-    expected_el = small - vectors.mean(axis=0)
-    assert np.allclose(out[11:], expected_el / np.linalg.norm(expected_el, axis=1, keepdims=True), atol=1e-5)
-    with pytest.raises(ValueError):
-        centre_by_group(vectors, groups[:-1])
-    assert centre_by_group(np.zeros((0, 8), np.float32), []).shape == (0, 8)
-
-
 def _language_offset_case(strength: float = 2.0):
     """English prototypes; Italian excerpts carry a language direction (axis 5) that the
     'trust' prototypes happen to share a little, so uncentred every Italian excerpt

@@ -9,13 +9,13 @@ import pytest
 from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.errors import InvalidInput
 from pipeline.review.gold import (
-    check_codes,
+    check_gold_codes,
+    gold_with_parents,
     html_text,
     load_gold,
     load_gold_csv,
     load_gold_taguette,
     taguette_offset_unit,
-    with_parents,
 )
 from tests.factories import make_transcript
 from tests.quality.study import CODEBOOK_YAML, gold_rows, transcripts, write_gold_csv
@@ -121,8 +121,8 @@ def test_unknown_codes_are_an_error_listing_them_or_a_warning(tmp_path, docs, co
                                   ("doc-1.txt", "Weather ", docs[1].turns[2].text)]
     gold = load_gold(write_gold_csv(tmp_path / "g.csv", rows), docs)
     with pytest.raises(InvalidInput, match=r"'Weather' \(1\), 'weather' \(1\)"):
-        check_codes(gold, codebook)
-    kept = check_codes(gold, codebook, on_unknown="warn")
+        check_gold_codes(gold, codebook)
+    kept = check_gold_codes(gold, codebook, on_unknown="warn")
     assert kept.unknown_codes == {"Weather": 1, "weather": 1}
     assert all(s.codes <= {"tides", "orchard", "forge"} for s in kept.spans)
 
@@ -133,7 +133,7 @@ def test_sub_codes_imply_their_parents(tmp_path, docs):
         "  - name: forge\n").encode(), "b.yaml")
     gold = load_gold(write_gold_csv(tmp_path / "g.csv", [("doc-0.txt", "tides/spring", docs[0].turns[1].text)]),
                      docs)
-    assert with_parents(gold, book).spans[0].codes == {"tides", "tides/spring"}
+    assert gold_with_parents(gold, book).spans[0].codes == {"tides", "tides/spring"}
 
 
 def test_unknown_format_is_an_error(tmp_path, docs):

@@ -20,7 +20,7 @@ def serdif(shared_data):
 
 @pytest.mark.parametrize("name", ["tags_dev.csv", "serdif_dev_taguette.sqlite3"])
 def test_gold_loads_with_every_code_and_is_located_in_the_ingested_transcripts(serdif, name):
-    from pipeline.review.gold import check_codes, load_gold
+    from pipeline.review.gold import check_gold_codes, load_gold
 
     folder, transcripts, codebook = serdif
     gold = load_gold(folder / name, transcripts)
@@ -28,7 +28,7 @@ def test_gold_loads_with_every_code_and_is_located_in_the_ingested_transcripts(s
           f"{sum(not s.exact for s in gold.spans)} approximately")
     assert gold.segments_read == 466
     assert gold.located_share >= 0.99 and len(gold.unlocated) == gold.segments_read - len(gold.spans)
-    assert len(gold.codes) == 22 and check_codes(gold, codebook) is gold
+    assert len(gold.codes) == 22 and check_gold_codes(gold, codebook) is gold
     assert len(gold.transcript_ids) == 5
     by_id = {t.id: t for t in transcripts}
     assert all(by_id[s.transcript_id].text[s.start:s.end] == s.text for s in gold.spans)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
-from pipeline.exchange.codings import CurrentCoding, prevailing
+from pipeline.store.codings import CurrentCoding, prevailing
 from pipeline.review.precedence import RECONCILED, reconciled, standing
 
 
@@ -26,7 +26,7 @@ def test_an_export_keeps_only_the_reconciled_coding_of_a_reconciled_excerpt():
     at = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
     def c(user, name, excerpt, codes, decision, source="app", span=(None, None)):
-        return CurrentCoding(user, name, excerpt, *span, tuple(codes), at, decision, source)
+        return CurrentCoding(user, name, excerpt, *span, tuple(codes), at, decision, "code", source)
 
     codings = [c(1, "ana", "e1", ["a"], 1), c(2, "ben", "e1", ["b"], 2), c(2, "ben", "e1", ["b"], 3, span=(4, 9)),
                c(9, "admin", "e1", ["a", "b"], 4, RECONCILED), c(1, "ana", "e2", ["a"], 5), c(2, "ben", "e2", ["a"], 6)]

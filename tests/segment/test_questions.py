@@ -35,7 +35,8 @@ def test_interviewer_turns_of_three_words_with_content_are_questions(text):
     ("en", "Do you trust the other parents?", "mhm okay"),
 ])
 def test_excerpts_and_segment_units_skip_backchannels_for_the_question(lang, question, backchannel):
-    from pipeline.review.evaluate import _question_before
+    from pipeline.review.evaluate import segment_units
+    from pipeline.review.gold import Gold, GoldSpan
 
     t = make_transcript("T", [
         ("I", "interviewer", question),
@@ -46,9 +47,11 @@ def test_excerpts_and_segment_units_skip_backchannels_for_the_question(lang, que
     excerpts = segment_transcript(t)
     assert [e.question for e in excerpts] == [question, question]
     last = t.turns[3]
-    assert _question_before(t, last.start)[0] == question == question_before(t.turns, last.start)
+    span = GoldSpan("T", last.start, last.end, frozenset({"trust"}), last.text, "test", True, None)
+    [unit] = segment_units(Gold("test", (span,), (), 1), [t])
+    assert unit.question == question == question_before(t.turns, last.start)
     # the turn index, speaker and language are still those of the turn the unit is in
-    assert _question_before(t, last.start)[1:] == (3, "R", lang)
+    assert (unit.turn_index, unit.speaker, unit.language) == (3, "R", lang)
 
 
 def test_no_question_before_the_first_real_one():

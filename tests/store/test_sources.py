@@ -44,7 +44,7 @@ def test_source_type_and_page_are_stored_and_read_back(tmp_path: Path):
     with store.session() as s:
         back = [excerpt_record(r) for r in s.scalars(select(m.ExcerptRow).order_by(m.ExcerptRow.transcript_id,
                                                                                     m.ExcerptRow.start))]
-        kinds = dict(s.execute(select(m.Transcript.id, m.Transcript.source_type)).all())
+        kinds = dict(s.execute(select(m.TranscriptRow.id, m.TranscriptRow.source_type)).all())
         pages = [t.page for t in s.scalars(select(m.TurnRow).where(m.TurnRow.transcript_id == "REP-1")
                                             .order_by(m.TurnRow.idx))]
     assert back == excerpts

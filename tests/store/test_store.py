@@ -41,7 +41,7 @@ def test_transcripts_and_excerpts_are_saved_once(store_url):
     assert repo.save_excerpts(excerpts) == 0
     with repo.store.session() as s:
         assert s.execute(select(func.count()).select_from(m.TurnRow)).scalar() == 2
-        row = s.get(m.Transcript, "BO-01")
+        row = s.get(m.TranscriptRow, "BO-01")
         assert row.text == TRANSCRIPT.text
         stored = s.get(m.ExcerptRow, excerpts[0].id)
         assert row.text[stored.start:stored.end] == stored.text
@@ -150,7 +150,7 @@ def test_two_writers_saving_the_same_rows_at_once_neither_fail_nor_duplicate(sto
     assert errors == []
     with Store(store_url).session() as s:
         count = lambda model: s.execute(select(func.count()).select_from(model)).scalar()
-        assert (count(m.Transcript), count(m.TurnRow), count(m.ExcerptRow)) == (1, 2, len(excerpts))
+        assert (count(m.TranscriptRow), count(m.TurnRow), count(m.ExcerptRow)) == (1, 2, len(excerpts))
         assert count(m.EmbeddingRow) == 300 and count(m.PseudonymRow) == 1
         assert count(m.CodebookRow) == 1 and count(m.CodeRow) == len(codebook.codes)
 

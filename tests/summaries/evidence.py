@@ -77,15 +77,12 @@ def study():
 
 
 def with_parents(codes):
-    parent = {c.name: c.parent for c in BOOK.codes}
     out = {}
     for eid, cs in codes.items():
         full = dict(cs)
         for c in cs:
-            p = parent.get(c)
-            while p:
+            for p in BOOK.parents(c):
                 full[p] = cs[c]
-                p = parent.get(p)
         out[eid] = full
     return out
 

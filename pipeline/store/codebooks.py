@@ -1,30 +1,40 @@
-"""Finding a run and the codes it was coded with, as export and import both need them."""
+"""A run's codebook as coders see it: the stored codebook plus the codes they added since."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.errors import NotFound
 from pipeline.records import Code, Codebook
 from pipeline.store import models as m
-from pipeline.store.studies import resolve_run  # noqa: F401  (export and import name runs through it)
 
 
-def run_codebook(session: Session, run: m.Run) -> Codebook | None:
+def codebook_for(session: Session, run: m.Run, *, added: bool = True) -> Codebook:
     """The run's codebook with the codes coders added since (``codes`` rows of origin
-    ``emergent`` or ``imported``) after its own; ``None`` when the run has no codebook yet."""
+    ``emergent`` or ``imported``) after its own, parents before their sub-codes.
+    ``added=False``: the codebook as the run coded with it. ``NotFound`` when the run has
+    none or it is missing from the store."""
     if run.codebook_id is None:
-        return None
-    return stored_codebook(session, run.codebook_id)
+        raise NotFound(f"Run {run.id!r} has no codebook recorded.")
+    book = stored_codebook(session, run.codebook_id, added=added)
+    if book is None:
+        raise NotFound(f"The codebook {run.codebook_id!r} of run {run.id!r} is not in the store.")
+    return book
 
 
-def stored_codebook(session: Session, codebook_id: str) -> Codebook | None:
+def stored_codebook(session: Session, codebook_id: str, *, added: bool = True) -> Codebook | None:
+    """A stored codebook (with the codes added to it, unless ``added=False``); ``None`` if absent."""
     from pipeline.codebook import codebook_from_dict
 
     row = session.get(m.CodebookRow, codebook_id)
     if row is None:
         return None
     book = codebook_from_dict(row.content, f"stored codebook {codebook_id}")
+    if not added:
+        return book
     known = {c.name for c in book.codes}
     extra = [
         Code(name=r.name, label=r.label, description=r.description or "", parent=r.parent, colour=r.colour)
@@ -33,9 +43,7 @@ def stored_codebook(session: Session, codebook_id: str) -> Codebook | None:
     ]
     if not extra:
         return book
-    return Codebook(name=book.name, version=book.version, codes=book.codes + tuple(_parents_first(extra, known)),
-                    sha256=book.sha256, source=book.source, background_examples=book.background_examples,
-                    description=book.description)
+    return dataclasses.replace(book, codes=book.codes + tuple(_parents_first(extra, known)))
 
 
 def _parents_first(codes: list[Code], known: set[str]) -> list[Code]:
@@ -49,3 +57,6 @@ def _parents_first(codes: list[Code], known: set[str]) -> list[Code]:
             placed.add(c.name)
             pending.remove(c)
     return out
+
+
+__all__ = ["codebook_for", "stored_codebook"]
