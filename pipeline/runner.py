@@ -334,8 +334,9 @@ def finish(
     mapped_topics: Sequence[Topic],
     topic_model: Path | None,
     embed_stats: dict,
-) -> Path:
-    """Write every output into the work folder, save the run's conclusions, then publish the folder."""
+):
+    """Write every output into the work folder, save the run's conclusions, then publish the folder;
+    return what was written (``pipeline.summaries.outputs.RunOutputs``, in the published folder)."""
     from pipeline.summaries.outputs import write_run_outputs
 
     repo = repository(plan.database_url)
@@ -344,7 +345,7 @@ def finish(
     plan.work_dir.mkdir(parents=True)
     if topic_model is not None:
         shutil.copytree(topic_model, plan.work_dir / "topic_model")
-    summary = write_run_outputs(
+    written = write_run_outputs(
         plan,
         transcripts=ingested.transcripts,
         quarantined=ingested.quarantined,
@@ -361,9 +362,9 @@ def finish(
     repo.save_run_results(plan.run_id, codings=codings, assignments=found_topics.assignments,
                           topics=mapped_topics, quarantined=ingested.quarantined)
     os.replace(plan.work_dir, plan.final_dir)
-    repo.finish_run(plan.run_id, status="completed", output_dir=str(plan.final_dir), summary=summary,
+    repo.finish_run(plan.run_id, status="completed", output_dir=str(plan.final_dir), summary=written.summary,
                     codebook_id=plan.codebook.id, embedder_id=embedder.id)
-    return plan.final_dir
+    return dataclasses.replace(written, output_dir=plan.final_dir)
 
 
 __all__ = [
