@@ -12,7 +12,6 @@ from pipeline.embed.factory import make_embedder
 from pipeline.mapping.learned import embed_codebook
 from pipeline.mapping.resuggest import resuggest, training_examples_from_decisions
 from pipeline.mapping.prototype import PrototypeMapper
-from pipeline.review.evaluate import human_agreement
 from pipeline.review.gold import decisions_gold
 from pipeline.segment import segment_transcript
 from pipeline.store import models as m
@@ -73,18 +72,6 @@ def test_a_coders_latest_decision_per_unit_is_their_coding(store):
     assert by_unit[(excerpts[1].id, excerpts[1].start, excerpts[1].end)] == frozenset()
     assert by_unit[(None, e.start, e.start + 10)] == {"forge"}
     assert span and len(gold.spans) == 3
-
-
-def test_two_coders_agreement_goes_through_the_same_metrics(store):
-    store, excerpts = store
-    for e in excerpts[:12]:
-        _decide(store, "ann", e.id, "accept", [_code_of(e.text)])
-        _decide(store, "bob", e.id, "accept", [_code_of(e.text)] if e is not excerpts[0] else ["forge"])
-    _decide(store, "bob", excerpts[20].id, "accept", ["tides"])  # only bob: not a common unit
-    report = human_agreement(store, "ann", "bob", run_id=RUN, bootstrap=50)
-    assert report.overall["units"] == 12
-    assert 0.5 < report.overall["kappa"] < 1.0 and report.overall["alpha_ci"] is not None
-    assert report.overall["top1_accuracy"] is None  # humans give no ranking
 
 
 def test_training_examples_from_decisions(store):
