@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from pipeline.codebook import codebook_to_dict
 from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.config import EmbedConfig, MappingConfig
 from pipeline.embed.factory import make_embedder
@@ -16,7 +15,7 @@ from pipeline.review.gold import decisions_gold
 from pipeline.segment import segment_transcript
 from pipeline.store import models as m
 from pipeline.store.db import Store
-from pipeline.store.repository import Repository
+from tests.factories import seed_completed_run
 from tests.quality.study import ANSWERS, CODEBOOK_YAML, transcripts
 
 RUN = "run-1"
@@ -29,21 +28,16 @@ def _code_of(text: str) -> str:
 @pytest.fixture()
 def store(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'q.db'}")
-    repo = Repository(store)
     book = parse_yaml_codebook(CODEBOOK_YAML.encode(), "synthetic.yaml")
-    repo.save_codebook(book, codebook_to_dict(book))
     docs = transcripts(3)
-    repo.save_transcripts(docs)
     excerpts = [e for t in docs for e in segment_transcript(t)]
-    repo.save_excerpts(excerpts)
-    repo.create_run(RUN, "corpus", {"embed": {"runtime": "hashing"}, "mapping": {"threshold": 0.05}})
     hashing = make_embedder(EmbedConfig(runtime="hashing"))
     prototypes, vectors = embed_codebook(hashing, book)
     codings = PrototypeMapper(MappingConfig(threshold=0.05)).fit(book, vectors, prototypes).code(
         excerpts, hashing.embed([e.text for e in excerpts]))
-    repo.save_run_results(RUN, codings=codings, assignments=[], topics=[], quarantined=[])
-    repo.finish_run(RUN, status="completed", output_dir=None, summary={}, codebook_id=book.id,
-                    embedder_id=hashing.id)
+    seed_completed_run(store, RUN, transcripts=docs, excerpts=excerpts, codebook=book, codings=codings,
+                       config={"embed": {"runtime": "hashing"}, "mapping": {"threshold": 0.05}},
+                       embedder_id=hashing.id)
     with store.transaction() as s:
         s.add_all([m.User(username="ann", role="coder"), m.User(username="bob", role="coder")])
     return store, excerpts
