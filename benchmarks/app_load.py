@@ -116,7 +116,7 @@ def seed(url: str, coders: int, interviews: int) -> None:
 def server(url: str) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "qualflow_cli", "serve", "--host", "127.0.0.1", "--port", str(port),
                              "--database", url], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     import httpx

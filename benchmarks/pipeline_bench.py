@@ -91,7 +91,7 @@ def bench_demo_cli(work: Path) -> dict:
     out = {}
     for attempt in ("first_run", "re_run"):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(REPO / "corpora" / "demo"), "--config",
+        subprocess.run([sys.executable, "-m", "qualflow_cli", "run", str(REPO / "corpora" / "demo"), "--config",
                         str(config), "--run-id", attempt], check=True, env=env, capture_output=True)
         wall = time.perf_counter() - t0
         run = json.loads((work / "demo-outputs" / attempt / "run.json").read_text(encoding="utf-8"))

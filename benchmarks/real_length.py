@@ -36,7 +36,7 @@ def _cli_run(corpus: Path, work: Path, run_id: str) -> dict:
     config = work / "bench.toml"
     config.write_text(f'[output]\ndir = "{work / "outputs"}"\n', encoding="utf-8")
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(corpus), "--config", str(config),
+    subprocess.run([sys.executable, "-m", "qualflow_cli", "run", str(corpus), "--config", str(config),
                     "--run-id", run_id], check=True, env=env, capture_output=True, cwd=REPO)
     wall = time.perf_counter() - t0
     run = json.loads((work / "outputs" / run_id / "run.json").read_text(encoding="utf-8"))

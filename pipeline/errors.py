@@ -41,12 +41,25 @@ class InvalidCodebook(QualflowError):
 
 
 class InvalidConfig(QualflowError):
-    """A run configuration with an unknown or badly typed field."""
+    """A run configuration with an unknown, badly typed or unusable field.
 
-    def __init__(self, source: str | Path, field: str | None, why: str) -> None:
-        self.source, self.field, self.why = str(source), field, why
-        where = f"{self.source}, field {field!r}" if field else self.source
-        super().__init__(f"{where}: {why}")
+    ``field`` is dotted (``embed.model``) and shown as TOML shows it: ``run.toml: [embed] model: why``.
+    Code that reads one section without knowing the file (the embedder factory) leaves
+    ``source`` out; whoever knows the file names it with ``in_file``.
+    """
+
+    def __init__(self, source: str | Path | None, field: str | None, why: str) -> None:
+        self.source = None if source is None else str(source)
+        self.field, self.why = field, why
+        where = [self.source] if self.source else []
+        if field:
+            section, _, name = field.partition(".")
+            where.append(f"[{section}] {name}" if name else f"[{section}]")
+        super().__init__(": ".join([*where, why]))
+
+    def in_file(self, source: str | Path) -> "InvalidConfig":
+        """This error, naming the config file ``source`` when it names none yet."""
+        return self if self.source else InvalidConfig(source, self.field, self.why)
 
 
 class NotFound(QualflowError):

@@ -13,9 +13,6 @@ from __future__ import annotations
 import os
 import signal
 
-POINTS = ("embedded", "mapped")
-
-
 def checkpoint(point: str) -> None:
     if os.environ.get("QUALFLOW_KILL_AT") == point:
         os.kill(os.getpid(), getattr(signal, "SIG" + os.environ.get("QUALFLOW_KILL_SIGNAL", "KILL")))

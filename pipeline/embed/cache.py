@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Protocol, Sequence
 
 import numpy as np
 
@@ -34,7 +34,6 @@ def embed_with_cache(
     cache: VectorCache | None,
     *,
     chunk: int = 512,
-    on_progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, CacheStats]:
     """Vectors for ``texts`` in order, embedding only those the cache lacks (duplicates once)."""
     hashes = [text_hash(t) for t in texts]
@@ -51,8 +50,6 @@ def embed_with_cache(
         if cache is not None:
             cache.put_vectors(embedder.id, fresh)
         found.update(fresh)
-        if on_progress:
-            on_progress(len(part))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     for i, h in enumerate(hashes):
         out[i] = found[h]

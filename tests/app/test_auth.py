@@ -164,7 +164,7 @@ def test_no_hsts_when_served_in_clear(client_for):
 def test_users_add_reads_the_password_from_stdin_and_never_prints_it(tmp_path):
     from typer.testing import CliRunner
 
-    from pipeline.cli import app as cli
+    from qualflow_cli.main import app as cli
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     runner = CliRunner()

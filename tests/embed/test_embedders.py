@@ -90,7 +90,7 @@ def test_user_supplied_sentence_transformers_folder_loads_offline(monkeypatch):
 
 
 def test_an_unknown_model_name_is_a_config_error_not_a_download():
-    with pytest.raises(InvalidConfig, match="embed.model"):
+    with pytest.raises(InvalidConfig, match=r"^\[embed\] model: no local folder"):
         make_embedder(EmbedConfig(model="someone/not-here-model", runtime="torch-fp32"))
 
 

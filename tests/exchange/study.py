@@ -18,7 +18,7 @@ from pipeline.segment import segment_transcript
 from pipeline.store import models as m
 from pipeline.store.db import Store
 from pipeline.store.repository import Repository
-from tests.factories import make_transcript
+from tests.factories import make_transcript, seed_completed_run
 
 RUN = "r1"
 
@@ -74,15 +74,12 @@ def load_transcripts(store: Store, *, codebook: bool = True, run: bool = True) -
     repo.save_transcripts(TRANSCRIPTS)
     excerpts = {t.id: segment_transcript(t) for t in TRANSCRIPTS}
     repo.save_excerpts([e for es in excerpts.values() for e in es])
-    book = load_codebook(DEFAULT_CODEBOOK)
-    if codebook:
+    book = load_codebook(DEFAULT_CODEBOOK) if codebook else None
+    if book is not None:
         repo.save_codebook(book, codebook_to_dict(book))
     if run:
-        repo.create_run(RUN, "study", {})
         codings = [ExcerptCoding(e.id, (CategoryScore("trust", 0.1),), ()) for es in excerpts.values() for e in es]
-        repo.save_run_results(RUN, codings=codings, assignments=[], topics=[], quarantined=[])
-        repo.finish_run(RUN, status="completed", output_dir=None, summary={},
-                        codebook_id=book.id if codebook else None)
+        seed_completed_run(store, RUN, codebook=book, codings=codings, corpus="study")
     return excerpts
 
 
@@ -90,9 +87,7 @@ def build_study(url: str) -> Study:
     """The coded study: see the comments for what each coder did."""
     store = Store(url)
     excerpts = load_transcripts(store, run=False)
-    repo = Repository(store)
     book = load_codebook(DEFAULT_CODEBOOK)
-    repo.create_run(RUN, "study", {})
     e = {tid: es for tid, es in excerpts.items()}
     bo0, bo1, bu0, th0, ko0, en0 = e["BO-01"][0], e["BO-01"][1], e["BU-01"][0], e["TH-01"][0], e["KO-01"][0], e["EN-01"][0]
     en1 = e["EN-01"][1]  # after two emoji: its code-point and UTF-16 offsets differ
@@ -107,8 +102,7 @@ def build_study(url: str) -> Study:
                  bu0.id: [sug(bu0, "regulation", 0.55)]}
     codings = [ExcerptCoding(x.id, (CategoryScore("funding_calls", 0.5),), tuple(suggested.get(x.id, ())))
                for es in excerpts.values() for x in es]
-    repo.save_run_results(RUN, codings=codings, assignments=[], topics=[], quarantined=[])
-    repo.finish_run(RUN, status="completed", output_dir=None, summary={}, codebook_id=book.id)
+    seed_completed_run(store, RUN, codebook=book, codings=codings, corpus="study")
 
     with store.transaction() as s:
         # a date and a manifest column of its own, as case variables

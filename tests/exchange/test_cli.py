@@ -15,7 +15,7 @@ from tests.exchange.study import build_study, load_transcripts
 
 @pytest.fixture
 def cli(monkeypatch):
-    from pipeline.cli import app
+    from qualflow_cli.main import app
 
     runner = CliRunner()
 
@@ -70,9 +70,9 @@ def test_user_errors(cli, tmp_path, args, error, words):
 
 
 def test_help_lists_the_commands_without_importing_the_exchange_code():
-    code = ("import sys, pipeline.cli; "
-            "print(sorted(m for m in sys.modules if m.startswith('pipeline.exchange.')))")
+    code = ("import sys, qualflow_cli.main; "
+            "print(sorted(m for m in sys.modules if m.startswith('pipeline.exchange')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['pipeline.exchange.cli']"
-    result = CliRunner().invoke(__import__("pipeline.cli", fromlist=["app"]).app, ["--help"])
+    assert out.strip() == "[]"
+    result = CliRunner().invoke(__import__("qualflow_cli.main", fromlist=["app"]).app, ["--help"])
     assert "export" in result.output and "import" in result.output

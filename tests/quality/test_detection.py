@@ -106,7 +106,7 @@ def test_cli_eval_defaults_to_the_excerpt_level_and_names_it(tmp_path):
     (tmp_path / "codebook.yaml").write_text(CODEBOOK_YAML, encoding="utf-8")
     (tmp_path / "run.toml").write_text('[embed]\nruntime = "hashing"\n', encoding="utf-8")
     gold = write_gold_csv(tmp_path / "gold.csv", gold_rows(docs))
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "eval", str(corpus), "--gold", str(gold),
+    done = subprocess.run([sys.executable, "-m", "qualflow_cli", "eval", str(corpus), "--gold", str(gold),
                            "--codebook", str(tmp_path / "codebook.yaml"), "--config", str(tmp_path / "run.toml"),
                            "--bootstrap", "0", "--out", str(tmp_path / "ev")],
                           capture_output=True, text=True, timeout=300)

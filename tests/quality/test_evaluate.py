@@ -125,7 +125,7 @@ def test_cli_eval_writes_outputs_and_user_errors_exit_2(files):
     tmp_path, corpus, docs = files
     gold = write_gold_csv(tmp_path / "gold.csv", gold_rows(docs))
     learn = write_gold_csv(tmp_path / "learn.csv", [r for r in gold_rows(docs) if r[0] == "doc-0.txt"])
-    base = [sys.executable, "-m", "pipeline.cli", "eval", str(corpus), "--codebook", str(tmp_path / "codebook.yaml"),
+    base = [sys.executable, "-m", "qualflow_cli", "eval", str(corpus), "--codebook", str(tmp_path / "codebook.yaml"),
             "--config", str(tmp_path / "run.toml"), "--bootstrap", "20"]
     done = subprocess.run(base + ["--gold", str(gold), "--learn-from", str(learn), "--out", str(tmp_path / "ev")],
                           capture_output=True, text=True, timeout=300)

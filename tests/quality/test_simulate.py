@@ -186,7 +186,7 @@ def test_cli_simulate_review_writes_the_curve_to_json_and_html(tmp_path):
     (tmp_path / "codebook.yaml").write_text(CODEBOOK_YAML, encoding="utf-8")
     (tmp_path / "run.toml").write_text('[embed]\nruntime = "hashing"\n', encoding="utf-8")
     gold = write_gold_csv(tmp_path / "gold.csv", gold_rows(docs))
-    base = [sys.executable, "-m", "pipeline.cli", "eval", str(corpus), "--gold", str(gold), "--codebook",
+    base = [sys.executable, "-m", "qualflow_cli", "eval", str(corpus), "--gold", str(gold), "--codebook",
             str(tmp_path / "codebook.yaml"), "--config", str(tmp_path / "run.toml"), "--bootstrap", "0"]
     done = subprocess.run(base + ["--simulate-review", "8,500", "--relearn-every", "8", "--out", str(tmp_path / "ev")],
                           capture_output=True, text=True, timeout=300)

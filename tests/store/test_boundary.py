@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKED = ("app", "flows", "pipeline")
+CHECKED = ("app", "flows", "pipeline", "qualflow_cli")
 STORE = Path("pipeline/store")
 MODELS = "pipeline.store.models"
 
