@@ -10,8 +10,8 @@ exactly one row (none lost, none duplicated), and no other row may exist.
     python -m benchmarks.app_load --seconds 60 --coders 20 [--backend sqlite|postgresql|both]
     python -m benchmarks.app_load --backend postgresql --workers 1 2 4 --repeat 2 --seconds 30 --think 0
 
-Each run also records the CPU time the server's processes spent per request and the
-machine's load average, since on a shared machine the latencies mean little without them.
+Each run also records the CPU time the app's processes (and PostgreSQL's) spent per request
+and the machine's load average: on a shared machine the latencies mean little without them.
 
 Writes outputs/bench/app.json. Not a test: its figures depend on the machine.
 """
@@ -52,8 +52,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def postgres() -> Iterator[str | None]:
-    """A throwaway PostgreSQL server; None if PostgreSQL is not installed."""
+def postgres() -> Iterator[tuple[str, int] | None]:
+    """A throwaway PostgreSQL server: its URL and its postmaster's pid; None if not installed."""
     from pipeline.store.local_postgres import find_bindir, throwaway_postgres
 
     if find_bindir() is None:
@@ -61,7 +61,8 @@ def postgres() -> Iterator[str | None]:
         return
     # durable commits (fsync on), unlike the tests' server: the figures should be honest
     with throwaway_postgres(durable=True) as server:
-        yield server.url()
+        postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+        yield server.url(), postmaster
 
 
 def seed(url: str, coders: int, interviews: int) -> None:
@@ -151,18 +152,21 @@ def server(url: str, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen]]
             proc.kill()
 
 
-def cpu_seconds(proc: subprocess.Popen) -> float:
-    """User + system CPU of the server and its worker processes so far."""
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User + system CPU so far of process ``pid`` and its live descendants; with ``reaped``,
+    also of its children that have exited (a PostgreSQL backend ends with its connection)."""
     import psutil
 
     total = 0.0
-    root = psutil.Process(proc.pid)
+    root = psutil.Process(pid)
     for p in [root, *root.children(recursive=True)]:
         try:
             t = p.cpu_times()
-            total += t.user + t.system
         except psutil.NoSuchProcess:
-            pass
+            continue
+        total += t.user + t.system
+        if reaped and p is root:
+            total += t.children_user + t.children_system
     return total
 
 
@@ -250,20 +254,25 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def bench(url: str, label: str, *, coders: int, seconds: float, interviews: int, think: float = 0.0,
-          workers: int = 1) -> dict:
+          workers: int = 1, database_pid: int | None = None) -> dict:
+    """One run; ``database_pid`` (PostgreSQL's postmaster) adds the database's CPU to the figures."""
     seed(url, coders, interviews)
+
+    def cpu(proc) -> tuple[float, float]:
+        return cpu_seconds(proc.pid), cpu_seconds(database_pid, reaped=True) if database_pid else 0.0
+
     with server(url, workers) as (base, proc):
         start = threading.Barrier(coders + 1)
         threads = [Coder(base, f"coder{n:02d}", seconds, n, start, think) for n in range(coders)]
         for t in threads:
             t.start()
         start.wait()
-        began, cpu_before, load_before = time.perf_counter(), cpu_seconds(proc), os.getloadavg()
+        began, cpu_before, load_before = time.perf_counter(), cpu(proc), os.getloadavg()
         for t in threads:
             t.join(seconds + 120)
         elapsed = time.perf_counter() - began
-        server_cpu = cpu_seconds(proc) - cpu_before
-        load_after = os.getloadavg()
+        cpu_after, load_after = cpu(proc), os.getloadavg()
+    server_cpu, database_cpu = (after - before for after, before in zip(cpu_after, cpu_before))
     sys.path.insert(0, str(REPO))
     from sqlalchemy import func, select
 
@@ -293,6 +302,9 @@ def bench(url: str, label: str, *, coders: int, seconds: float, interviews: int,
     requests = writes + result["queue"]["requests"]
     result["server_cpu_s"] = round(server_cpu, 1)
     result["server_cpu_ms_per_request"] = round(1000 * server_cpu / requests, 1) if requests else None
+    if database_pid:
+        result["database_cpu_s"] = round(database_cpu, 1)
+        result["database_cpu_ms_per_request"] = round(1000 * database_cpu / requests, 1) if requests else None
     result["load_average_1min"] = {"before": round(load_before[0], 2), "after": round(load_after[0], 2)}
     result["target_p95_under_100ms"] = (result["decision"]["p95_ms"] or 1e9) < 100
     return result
@@ -326,12 +338,14 @@ def main(argv: list[str] | None = None) -> int:
                     finally:
                         shutil.rmtree(work, ignore_errors=True)
                 if args.backend in ("postgresql", "both"):
-                    with postgres() as url:  # a fresh server per run: no state carried over
-                        if url is None:
+                    with postgres() as found:  # a fresh server per run: no state carried over
+                        if found is None:
                             print("PostgreSQL server binaries not installed: skipping PostgreSQL", file=sys.stderr)
                         else:
+                            url, postmaster = found
                             results.append(bench(url, "postgresql", coders=args.coders, seconds=args.seconds,
-                                                 interviews=args.interviews, think=think, workers=workers))
+                                                 interviews=args.interviews, think=think, workers=workers,
+                                                 database_pid=postmaster))
     if args.backend == "sqlite" and max(args.workers) > 1:
         print("SQLite runs with one worker only (qualflow serve refuses more)", file=sys.stderr)
     report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
@@ -345,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['backend']:>10} x{r['workers']}: {r['coders']} coders, think {r['think_s']} s, {r['seconds']} s | "
               f"decisions {d['requests']} ({d['per_second']}/s) p50 {d['p50_ms']} ms p95 {d['p95_ms']} ms "
               f"p99 {d['p99_ms']} ms | queue pages {r['queue']['requests']} p95 {r['queue']['p95_ms']} ms | "
-              f"server CPU {r['server_cpu_ms_per_request']} ms/request, load {r['load_average_1min']['before']}"
+              f"CPU per request: app {r['server_cpu_ms_per_request']} ms, database "
+              f"{r.get('database_cpu_ms_per_request', '-')} ms | load {r['load_average_1min']['before']}"
               f"-{r['load_average_1min']['after']} | 409s {r['conflicts_409']} | "
               f"rows {r['rows']} = ok {r['decisions_ok']}: lost {r['lost']}, duplicated {r['duplicated']}, "
               f"unexpected {r['unexpected_rows']}, errors {r['error_count']}")
