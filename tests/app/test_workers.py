@@ -180,3 +180,21 @@ def test_several_workers_on_sqlite_are_refused(tmp_path):
     out, err = done.communicate(timeout=120)
     assert done.returncode == 2, (out, err)
     assert b"--workers" in err and b"PostgreSQL" in err
+
+
+def test_each_worker_builds_its_app_from_what_serve_put_in_the_environment(tmp_path, monkeypatch):
+    from app.main import from_environment, set_environment
+    from pipeline.store.db import Store
+
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    for name in ("QUALFLOW_DATABASE_URL", "QUALFLOW_SECURE_COOKIES"):
+        monkeypatch.setenv(name, "")  # so that monkeypatch restores what set_environment changes
+        monkeypatch.delenv(name)
+    with pytest.raises(RuntimeError, match="QUALFLOW_DATABASE_URL"):
+        from_environment()
+    Store(url).dispose()
+    for secure in (True, False):
+        set_environment(url, secure_cookies=secure)
+        application = from_environment()
+        assert application.state.store.url == url and application.state.secure_cookies is secure
+        application.state.store.dispose()
