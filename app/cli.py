@@ -104,8 +104,8 @@ def register(app: typer.Typer) -> None:
         store = Store(database)  # migrates once here, before any worker starts, and fails early on a bad URL
         if workers > 1 and store.dialect == "sqlite":
             store.dispose()
-            raise InvalidInput("--workers", "more than 1 needs a PostgreSQL store (--database postgresql://...): SQLite "
-                               "lets one process write at a time, so more workers would only queue on its lock")
+            raise InvalidInput("--workers", "more than 1 needs a PostgreSQL store (--database postgresql://...): "
+                               "SQLite lets one process write at a time, so more workers would only queue on its lock")
         options = dict(proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips)
         typer.echo(f"qualflow review on http://{host}:{port}/ with {workers} worker process"
                    f"{'es' if workers > 1 else ''} (Ctrl+C to stop)")
