@@ -45,8 +45,9 @@ test: setup system-deps
 bench: setup
 	$(BIN)/python -m benchmarks.pipeline_bench && $(BIN)/python -m benchmarks.real_length
 
+# 20 coders posting back to back against `qualflow serve --workers 1, 2, 4` on PostgreSQL
 bench-app: setup system-deps
-	$(BIN)/python -m benchmarks.app_load
+	$(BIN)/python -m benchmarks.app_load --backend postgresql --workers 1 2 4 --repeat 2 --seconds 30 --think 0
 
 bench-scale: setup
 	$(BIN)/python -m benchmarks.scale_bench

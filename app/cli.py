@@ -80,6 +80,9 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8000, "--port", help="Port to listen on."),
         database: Optional[str] = typer.Option(None, "--database", envvar="QUALFLOW_DATABASE_URL",
                                                help="Store URL (default: outputs/qualflow.db)."),
+        workers: int = typer.Option(1, "--workers",
+                                    help="Server processes (PostgreSQL only above 1): sessions and sign-in limits "
+                                         "live in the store, so any process can answer any request."),
         secure_cookies: bool = typer.Option(False, "--secure-cookies",
                                             help="Mark cookies Secure and send HSTS: set when users reach the app "
                                                  "over HTTPS."),
@@ -93,22 +96,53 @@ def register(app: typer.Typer) -> None:
         """Serve the review app (coders' queues, validators' city summaries)."""
         import uvicorn
 
-        from app.main import create_app
+        from pipeline.errors import InvalidInput
+        from pipeline.store.db import Store
 
-        application = create_app(database, secure_cookies=secure_cookies)
-        typer.echo(f"qualflow review on http://{host}:{port}/ (Ctrl+C to stop)")
-        uvicorn.Server(server_config(application, host, port, proxy_headers=proxy_headers,
-                                     forwarded_allow_ips=forwarded_allow_ips)).run()
+        if workers < 1:
+            raise InvalidInput("--workers", f"the number of server processes is 1 or more, not {workers}")
+        store = Store(database)  # migrates once here, before any worker starts, and fails early on a bad URL
+        if workers > 1 and store.dialect == "sqlite":
+            store.dispose()
+            raise InvalidInput("--workers", "more than 1 needs a PostgreSQL store (--database postgresql://...): "
+                               "SQLite lets one process write at a time, so more workers would only queue on its lock")
+        options = dict(proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips)
+        typer.echo(f"qualflow review on http://{host}:{port}/ with {workers} worker process"
+                   f"{'es' if workers > 1 else ''} (Ctrl+C to stop)")
+        if workers == 1:
+            from app.main import create_app
+
+            application = create_app(store=store, secure_cookies=secure_cookies)
+            uvicorn.Server(server_config(application, host, port, **options)).run()
+            return
+        store.dispose()
+        # Each worker is a fresh process that builds its own app (and connection pool) from the
+        # environment: uvicorn can only hand worker processes an import string, not an object.
+        from app.main import set_environment
+
+        set_environment(store.url, secure_cookies=secure_cookies)
+        uvicorn.run(FACTORY, factory=True, workers=workers, **server_options(host, port, **options))
 
 
-def server_config(application, host: str, port: int, *, proxy_headers: bool = False,
-                  forwarded_allow_ips: str = "127.0.0.1"):
-    """uvicorn's settings for ``qualflow serve``.
+FACTORY = "app.main:from_environment"
+"""What each worker process imports and calls to build its app (``uvicorn --factory``)."""
+
+
+def server_options(host: str, port: int, *, proxy_headers: bool = False,
+                   forwarded_allow_ips: str = "127.0.0.1") -> dict:
+    """uvicorn's settings for ``qualflow serve``, one worker or several.
 
     Proxy headers are off unless asked for: the sign-in limits count failures per client
     address, and a header anyone can send (even from loopback) would let them pick one.
     """
+    return dict(host=host, port=port, log_level="warning", proxy_headers=proxy_headers,
+                forwarded_allow_ips=forwarded_allow_ips)
+
+
+def server_config(application, host: str, port: int, *, proxy_headers: bool = False,
+                  forwarded_allow_ips: str = "127.0.0.1"):
+    """uvicorn's ``Config`` for one process serving ``application`` (see ``server_options``)."""
     import uvicorn
 
-    return uvicorn.Config(application, host=host, port=port, log_level="warning", proxy_headers=proxy_headers,
-                          forwarded_allow_ips=forwarded_allow_ips)
+    return uvicorn.Config(application, **server_options(host, port, proxy_headers=proxy_headers,
+                                                        forwarded_allow_ips=forwarded_allow_ips))

@@ -1,10 +1,16 @@
 """``create_app(store_url)``: the review app on the pipeline's store.
 
+``qualflow serve --workers N`` runs N processes, each building its own app with
+``from_environment()`` from what ``set_environment`` put in the environment; nothing else is
+shared between them but the store (sessions and sign-in limits live there).
+
 Every ``QualflowError`` (the pipeline's and the app's own) becomes a response here, in one
 handler: 400 for a user error unless it names another status (401, 403, 404, 409, 429).
 """
 
 from __future__ import annotations
+
+import os
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -113,6 +119,28 @@ def create_app(store_url: str | None = None, *, store: Store | None = None, secu
 
     @application.get("/healthz", include_in_schema=False)
     def healthz() -> HTMLResponse:
-        return HTMLResponse("ok")
+        # which worker process answered: with --workers N, for operators and the test that
+        # checks the requests are spread (a process id tells an attacker nothing useful)
+        return HTMLResponse("ok", headers={WORKER_HEADER: str(os.getpid())})
 
     return application
+
+
+WORKER_HEADER = "X-Qualflow-Worker"
+SECURE_COOKIES_ENV = "QUALFLOW_SECURE_COOKIES"
+
+
+def set_environment(store_url: str, *, secure_cookies: bool = False) -> None:
+    """Put what ``from_environment`` reads into this process's environment (workers inherit it)."""
+    os.environ["QUALFLOW_DATABASE_URL"] = store_url
+    os.environ[SECURE_COOKIES_ENV] = "1" if secure_cookies else "0"
+
+
+def from_environment() -> FastAPI:
+    """The app of one worker process: the store ``QUALFLOW_DATABASE_URL`` names, and secure
+    cookies when ``QUALFLOW_SECURE_COOKIES`` is 1 (``uvicorn --factory app.main:from_environment``)."""
+    url = os.environ.get("QUALFLOW_DATABASE_URL")
+    if not url:
+        raise RuntimeError("QUALFLOW_DATABASE_URL is not set: start workers with `qualflow serve --workers N`")
+    # the parent process migrated the store already; each worker only checks (cheap when at head)
+    return create_app(url, secure_cookies=os.environ.get(SECURE_COOKIES_ENV) == "1")

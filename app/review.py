@@ -32,13 +32,14 @@ on the excerpt.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Sequence
 
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from pipeline.store import audit
 from pipeline.store.studies import is_latest, resolve_run
@@ -112,17 +113,27 @@ def scope_condition(session: Session, run_id: str, user_id: int) -> ColumnElemen
 
 
 def double_coded(session: Session, run_id: str, excerpt_ids: Iterable[str] | None = None) -> dict[str, set[int]]:
-    """Excerpts assigned to two or more coders → those coders."""
+    """Excerpts assigned to two or more coders → those coders (among ``excerpt_ids`` if given)."""
     q = select(m.Assignment.excerpt_id, m.Assignment.user_id).where(m.Assignment.run_id == run_id)
-    if excerpt_ids is not None:
-        ids = list(excerpt_ids)
-        if not ids:
-            return {}
-        q = q.where(m.Assignment.excerpt_id.in_(ids))
+    wanted = None if excerpt_ids is None else set(excerpt_ids)
+    if wanted is not None and not wanted:
+        return {}
+    if wanted is not None and len(wanted) <= _FEW:
+        q = q.where(m.Assignment.excerpt_id.in_(wanted))
+    else:
+        # a whole queue's excerpts as bound parameters (thousands) cost more to send and parse
+        # than asking the store for the run's double-coded excerpts, which are few
+        shared = (select(m.Assignment.excerpt_id).where(m.Assignment.run_id == run_id)
+                  .group_by(m.Assignment.excerpt_id).having(func.count() >= 2))
+        q = q.where(m.Assignment.excerpt_id.in_(shared))
     coders: dict[str, set[int]] = defaultdict(set)
     for excerpt_id, user_id in session.execute(q):
         coders[excerpt_id].add(user_id)
-    return {e: users for e, users in coders.items() if len(users) >= 2}
+    return {e: users for e, users in coders.items() if len(users) >= 2 and (wanted is None or e in wanted)}
+
+
+_FEW = 100
+"""Up to this many excerpt ids are looked up by name; more, through the run's double-coded set."""
 
 
 def _check_in_scope(session: Session, run_id: str, user_id: int, excerpt_id: str) -> bool:
@@ -230,15 +241,17 @@ def load_queue(store: Store, user: CurrentUser, run_id: str, filters: QueueFilte
                offset: int = 0, limit: int = 20) -> Queue:
     with store.session() as s:
         scope = scope_condition(s, run_id, user.id)
+        conditions = filters.conditions()
         q = (select(m.SuggestionRow.id, m.SuggestionRow.excerpt_id, m.SuggestionRow.status, m.SuggestionRow.version,
-                    m.SuggestionRow.code, m.SuggestionRow.confidence)
+                    m.SuggestionRow.code, m.SuggestionRow.confidence, *_OPTION_COLUMNS)
              .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
              .join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
-             .where(m.SuggestionRow.run_id == run_id, scope, *filters.conditions())
+             .where(m.SuggestionRow.run_id == run_id, scope, *conditions)
              .order_by(*queue_order()))
         # the SQL order is the tie-break; the review order takes turns over codes, most uncertain first
-        rows = review_order(list(s.execute(q)))
-        private = double_coded(s, run_id, {r.excerpt_id for r in rows})
+        fetched = list(s.execute(q))
+        rows = review_order(fetched)
+        private = double_coded(s, run_id, {r[1] for r in rows})
         own, own_versions = _own_state(s, run_id, user.id, private)
         status, version = {}, {}
         for sid, excerpt_id, row_status, row_version, *_ in rows:
@@ -252,7 +265,8 @@ def load_queue(store: Store, user: CurrentUser, run_id: str, filters: QueueFilte
                   or (filters.status == "decided") == (status[r[0]] != PENDING)]
         page = wanted[offset:offset + limit]
         items = _items(s, run_id, user, page, status, version, private, own)
-        options = _filter_options(s, run_id, scope)
+        # unfiltered, the rows are the whole scope: the filter menus need no query of their own
+        options = _options_of(fetched, skip=6) if not conditions else _filter_options(s, run_id, scope)
     return Queue(run_id, tuple(items), len(rows), decided, len(wanted), offset, filters, options)
 
 
@@ -264,7 +278,8 @@ def _items(s: Session, run_id: str, user: CurrentUser, page, status, version, pr
         select(m.SuggestionRow, m.ExcerptRow, m.TranscriptRow)
         .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
         .join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
-        .where(m.SuggestionRow.id.in_(ids)))}
+        .where(m.SuggestionRow.id.in_(ids))
+        .options(defer(m.TranscriptRow.text)))}  # whole interviews; read (lazily) for survey answers only
     excerpt_ids = {details[i][1].id for i in ids}
     shared = [e for e in excerpt_ids if e not in private]
     by_excerpt: dict[str, list[m.Decision]] = defaultdict(list)
@@ -293,18 +308,25 @@ def _source(e: m.ExcerptRow, t: m.TranscriptRow) -> str:
     return citation(e.source_type, e.speaker, e.page, item)
 
 
+_OPTION_COLUMNS = (m.TranscriptRow.city, m.ExcerptRow.language, m.TranscriptRow.role, m.SuggestionRow.code,
+                   m.ExcerptRow.guide_section)
+_OPTION_KEYS = ("city", "language", "role", "code", "section")
+
+
 def _filter_options(s: Session, run_id: str, scope) -> dict[str, list[str]]:
-    base = (select(m.TranscriptRow.city, m.ExcerptRow.language, m.TranscriptRow.role, m.SuggestionRow.code,
-                   m.ExcerptRow.guide_section).distinct()
+    base = (select(*_OPTION_COLUMNS).distinct()
             .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
             .join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
             .where(m.SuggestionRow.run_id == run_id, scope))
-    values: dict[str, set[str]] = defaultdict(set)
-    for row in s.execute(base):
-        for key, value in zip(("city", "language", "role", "code", "section"), row):
-            if value:
-                values[key].add(value)
-    return {k: sorted(v) for k, v in values.items()}
+    return _options_of(s.execute(base))
+
+
+def _options_of(rows: Iterable[Sequence], skip: int = 0) -> dict[str, list[str]]:
+    """The filter menus' values: every non-empty value of each of ``_OPTION_COLUMNS`` (which
+    follow the first ``skip`` columns of ``rows``)."""
+    columns = (set(column) for column in itertools.islice(zip(*rows), skip, None))  # C loops: thousands of rows
+    values = {key: sorted(v for v in column if v) for key, column in zip(_OPTION_KEYS, columns)}
+    return {k: v for k, v in values.items() if v}
 
 
 # -- deciding --------------------------------------------------------------------------------

@@ -1,13 +1,17 @@
 """Load benchmark of the review app: N coders on loopback making decisions for S seconds.
 
 For SQLite (WAL) and PostgreSQL (a throw-away server started like the tests' fixture), it
-seeds a synthetic run, starts ``qualflow serve`` in its own process, signs N coders in and
+seeds a synthetic run, starts ``qualflow serve --workers W`` in its own process(es), signs N coders in and
 lets each one loop: load a page of their queue, decide a few items on it (accept, reject or
 recode), now and then undo. It reports p50/p95/p99 latency and throughput per request kind,
 then counts the decisions in the store: every 2xx decision or undo the clients saw must be
 exactly one row (none lost, none duplicated), and no other row may exist.
 
     python -m benchmarks.app_load --seconds 60 --coders 20 [--backend sqlite|postgresql|both]
+    python -m benchmarks.app_load --backend postgresql --workers 1 2 4 --repeat 2 --seconds 30 --think 0
+
+Each run also records the CPU time the app's processes (and PostgreSQL's) spent per request
+and the machine's load average: on a shared machine the latencies mean little without them.
 
 Writes outputs/bench/app.json. Not a test: its figures depend on the machine.
 """
@@ -48,8 +52,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def postgres() -> Iterator[str | None]:
-    """A throwaway PostgreSQL server; None if PostgreSQL is not installed."""
+def postgres() -> Iterator[tuple[str, int] | None]:
+    """A throwaway PostgreSQL server: its URL and its postmaster's pid; None if not installed."""
     from pipeline.store.local_postgres import find_bindir, throwaway_postgres
 
     if find_bindir() is None:
@@ -57,7 +61,8 @@ def postgres() -> Iterator[str | None]:
         return
     # durable commits (fsync on), unlike the tests' server: the figures should be honest
     with throwaway_postgres(durable=True) as server:
-        yield server.url()
+        postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+        yield server.url(), postmaster
 
 
 def seed(url: str, coders: int, interviews: int) -> None:
@@ -113,32 +118,56 @@ def seed(url: str, coders: int, interviews: int) -> None:
 
 
 @contextmanager
-def server(url: str) -> Iterator[str]:
+def server(url: str, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``qualflow serve --workers N`` on ``url``, ready when every worker has answered."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, "-m", "qualflow_cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--database", url], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "--database", url, "--workers", str(workers)], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     import httpx
 
-    deadline = time.monotonic() + 60
-    while True:
+    from app.main import WORKER_HEADER
+
+    deadline = time.monotonic() + 120
+    answered: set[str] = set()
+    while len(answered) < workers:
         try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
+            reply = httpx.get(base + "/healthz", timeout=1)  # a new connection each time: any worker may take it
+            if reply.status_code == 200:
+                answered.add(reply.headers.get(WORKER_HEADER, ""))
         except httpx.HTTPError:
-            pass
+            time.sleep(0.1)
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the app did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
-        time.sleep(0.1)
+            raise RuntimeError("the app did not start: " + (proc.stderr.read().decode() if proc.poll() is not None
+                                                            else f"{len(answered)} of {workers} workers answered"))
     try:
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:
-            proc.wait(10)
+            proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User + system CPU so far of process ``pid`` and its live descendants; with ``reaped``,
+    also of its children that have exited (a PostgreSQL backend ends with its connection)."""
+    import psutil
+
+    total = 0.0
+    root = psutil.Process(pid)
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+        if reaped and p is root:
+            total += t.children_user + t.children_system
+    return total
 
 
 class Coder(threading.Thread):
@@ -224,18 +253,26 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(ordered[k] * 1000, 2)
 
 
-def bench(url: str, label: str, *, coders: int, seconds: float, interviews: int, think: float = 0.0) -> dict:
+def bench(url: str, label: str, *, coders: int, seconds: float, interviews: int, think: float = 0.0,
+          workers: int = 1, database_pid: int | None = None) -> dict:
+    """One run; ``database_pid`` (PostgreSQL's postmaster) adds the database's CPU to the figures."""
     seed(url, coders, interviews)
-    with server(url) as base:
+
+    def cpu(proc) -> tuple[float, float]:
+        return cpu_seconds(proc.pid), cpu_seconds(database_pid, reaped=True) if database_pid else 0.0
+
+    with server(url, workers) as (base, proc):
         start = threading.Barrier(coders + 1)
         threads = [Coder(base, f"coder{n:02d}", seconds, n, start, think) for n in range(coders)]
         for t in threads:
             t.start()
         start.wait()
-        began = time.perf_counter()
+        began, cpu_before, load_before = time.perf_counter(), cpu(proc), os.getloadavg()
         for t in threads:
             t.join(seconds + 120)
         elapsed = time.perf_counter() - began
+        cpu_after, load_after = cpu(proc), os.getloadavg()
+    server_cpu, database_cpu = (after - before for after, before in zip(cpu_after, cpu_before))
     sys.path.insert(0, str(REPO))
     from sqlalchemy import func, select
 
@@ -248,7 +285,7 @@ def bench(url: str, label: str, *, coders: int, seconds: float, interviews: int,
         audit = s.scalar(select(func.count()).select_from(m.AuditEntry).where(m.AuditEntry.action.like("decision_%")))
     store.dispose()
     seen = [d for t in threads for d in t.ok_decisions]
-    result = {"backend": label, "coders": coders, "think_s": think, "seconds": round(elapsed, 1),
+    result = {"backend": label, "workers": workers, "coders": coders, "think_s": think, "seconds": round(elapsed, 1),
               "decisions_ok": len(seen), "conflicts_409": sum(t.conflicts for t in threads),
               "errors": [e for t in threads for e in t.errors][:10],
               "error_count": sum(len(t.errors) for t in threads),
@@ -262,6 +299,13 @@ def bench(url: str, label: str, *, coders: int, seconds: float, interviews: int,
                         "p99_ms": percentile(values, 99)}
     writes = result["decision"]["requests"] + result["undo"]["requests"]
     result["write_requests_per_second"] = round(writes / elapsed, 1)
+    requests = writes + result["queue"]["requests"]
+    result["server_cpu_s"] = round(server_cpu, 1)
+    result["server_cpu_ms_per_request"] = round(1000 * server_cpu / requests, 1) if requests else None
+    if database_pid:
+        result["database_cpu_s"] = round(database_cpu, 1)
+        result["database_cpu_ms_per_request"] = round(1000 * database_cpu / requests, 1) if requests else None
+    result["load_average_1min"] = {"before": round(load_before[0], 2), "after": round(load_after[0], 2)}
     result["target_p95_under_100ms"] = (result["decision"]["p95_ms"] or 1e9) < 100
     return result
 
@@ -272,37 +316,52 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--coders", type=int, default=20)
     parser.add_argument("--interviews", type=int, default=400, help="synthetic transcripts (6 excerpts each)")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1],
+                        help="server processes (qualflow serve --workers); one run per value. SQLite runs only with 1")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per setting, each on a fresh store")
     parser.add_argument("--think", type=float, nargs="+", default=[0.0, 1.0],
                         help="mean seconds a coder reads before each decision (uniform 0..2x); one run per value. "
                              "0 is a stress test: every coder fires back to back")
     parser.add_argument("--out", type=Path, default=REPO / "outputs" / "bench" / "app.json")
     args = parser.parse_args(argv)
+    if min(args.workers) < 1 or args.repeat < 1:
+        parser.error("--workers and --repeat are 1 or more")
     results = []
     for think in args.think:
-        if args.backend in ("sqlite", "both"):
-            work = Path(tempfile.mkdtemp(prefix="qualflow-bench-"))
-            try:
-                results.append(bench(f"sqlite:///{work / 'bench.db'}", "sqlite", coders=args.coders,
-                                     seconds=args.seconds, interviews=args.interviews, think=think))
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
-        if args.backend in ("postgresql", "both"):
-            with postgres() as url:  # a fresh server per run: no state carried over
-                if url is None:
-                    print("PostgreSQL server binaries not installed: skipping PostgreSQL", file=sys.stderr)
-                else:
-                    results.append(bench(url, "postgresql", coders=args.coders, seconds=args.seconds,
-                                         interviews=args.interviews, think=think))
+        for workers in args.workers:
+            for _ in range(args.repeat):
+                if args.backend in ("sqlite", "both") and workers == 1:
+                    work = Path(tempfile.mkdtemp(prefix="qualflow-bench-"))
+                    try:
+                        results.append(bench(f"sqlite:///{work / 'bench.db'}", "sqlite", coders=args.coders,
+                                             seconds=args.seconds, interviews=args.interviews, think=think))
+                    finally:
+                        shutil.rmtree(work, ignore_errors=True)
+                if args.backend in ("postgresql", "both"):
+                    with postgres() as found:  # a fresh server per run: no state carried over
+                        if found is None:
+                            print("PostgreSQL server binaries not installed: skipping PostgreSQL", file=sys.stderr)
+                        else:
+                            url, postmaster = found
+                            results.append(bench(url, "postgresql", coders=args.coders, seconds=args.seconds,
+                                                 interviews=args.interviews, think=think, workers=workers,
+                                                 database_pid=postmaster))
+    if args.backend == "sqlite" and max(args.workers) > 1:
+        print("SQLite runs with one worker only (qualflow serve refuses more)", file=sys.stderr)
     report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+              "command": "python -m benchmarks.app_load " + " ".join(sys.argv[1:] if argv is None else argv),
               "results": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     ok = True
     for r in results:
         d = r["decision"]
-        print(f"{r['backend']:>10}: {r['coders']} coders, think {r['think_s']} s, {r['seconds']} s | decisions {d['requests']} "
-              f"({d['per_second']}/s) p50 {d['p50_ms']} ms p95 {d['p95_ms']} ms p99 {d['p99_ms']} ms | "
-              f"queue pages {r['queue']['requests']} p95 {r['queue']['p95_ms']} ms | 409s {r['conflicts_409']} | "
+        print(f"{r['backend']:>10} x{r['workers']}: {r['coders']} coders, think {r['think_s']} s, {r['seconds']} s | "
+              f"decisions {d['requests']} ({d['per_second']}/s) p50 {d['p50_ms']} ms p95 {d['p95_ms']} ms "
+              f"p99 {d['p99_ms']} ms | queue pages {r['queue']['requests']} p95 {r['queue']['p95_ms']} ms | "
+              f"CPU per request: app {r['server_cpu_ms_per_request']} ms, database "
+              f"{r.get('database_cpu_ms_per_request', '-')} ms | load {r['load_average_1min']['before']}"
+              f"-{r['load_average_1min']['after']} | 409s {r['conflicts_409']} | "
               f"rows {r['rows']} = ok {r['decisions_ok']}: lost {r['lost']}, duplicated {r['duplicated']}, "
               f"unexpected {r['unexpected_rows']}, errors {r['error_count']}")
         ok &= r["lost"] == r["duplicated"] == r["unexpected_rows"] == r["error_count"] == 0

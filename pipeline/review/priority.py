@@ -47,8 +47,13 @@ def order_for_review(candidates: Sequence[T]) -> list[T]:
     """``candidates`` reordered: round-robin over codes, most uncertain first within each code."""
     queues: dict[str, list[tuple[float, int, T]]] = {}
     for position, candidate in enumerate(candidates):
-        key = (-uncertainty(_get(candidate, "confidence")), position)
-        queues.setdefault(str(_get(candidate, "code")), []).append((*key, candidate))
+        # the review app orders a whole queue (thousands of rows) on every page: read each
+        # field once, without going through _get
+        if isinstance(candidate, dict):
+            confidence, code = candidate["confidence"], candidate["code"]
+        else:
+            confidence, code = candidate.confidence, candidate.code
+        queues.setdefault(str(code), []).append((-uncertainty(confidence), position, candidate))
     for queue in queues.values():
         queue.sort(key=lambda item: (item[0], item[1]))
     # codes take turns in the order of their most uncertain item

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_DB = Path("outputs") / "qualflow.db"
+POOL_SIZE, MAX_OVERFLOW = 20, 10  # PostgreSQL connections kept, and opened beyond them when busy
 _MIGRATING = threading.Lock()  # Alembic keeps its migration context in module globals
 
 
@@ -51,7 +52,11 @@ class Store:
         if self.url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
-            kwargs["pool_pre_ping"] = True
+            # The review app runs each request in a thread: 20 coders at once should not queue for
+            # SQLAlchemy's default 5 (+10) connections. A pool opens connections only as requests
+            # need them and keeps at most POOL_SIZE idle, so `serve --workers N` holds at most
+            # N x 30 (PostgreSQL allows 100 by default).
+            kwargs.update(pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)

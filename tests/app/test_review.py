@@ -62,6 +62,17 @@ def test_queue_filters(client_for, store):
     assert coder.get("/queue?min_conf=lots").status_code == 400
 
 
+def test_the_filter_menus_offer_every_value_in_the_coders_scope_whatever_the_filter(store, users):
+    # unfiltered, the menus come from the queue's own rows; filtered, from a query of their own
+    coder = CurrentUser(users["coder"], "ana", "coder")
+    everything = review.load_queue(store, coder, world.RUN).options
+    assert everything["city"] == ["Bologna", "Thessaloniki"] and everything["language"] == ["el", "it"]
+    assert everything["code"] == sorted({c for plan in world.PLAN for c, _ in plan})
+    for filters in (review.QueueFilters(city="Thessaloniki"), review.QueueFilters(code="trust"),
+                    review.QueueFilters(status="decided")):
+        assert review.load_queue(store, coder, world.RUN, filters).options == everything
+
+
 def test_accept_writes_decision_status_and_audit_in_one_go(client_for, store, users):
     coder = client_for("coder")
     sid = world.suggestion_ids(store)[(0, "funding_calls")]
