@@ -159,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                leave_one_document_out(transcripts, gold, codebook, level=level, mapper="learned.v1", **common))
         record(f"{level}/zero-shot detect.v1",
                evaluate_gold(transcripts, gold, codebook, level=level, mapper="detect.v1", **common))
+        record(f"{level}/zero-shot detect.v2",
+               evaluate_gold(transcripts, gold, codebook, level=level, mapper="detect.v2", **common))
         record(f"{level}/learning LOO detect.v1",
                leave_one_document_out(transcripts, gold, codebook, level=level, mapper="detect.v1", **common))
 
@@ -301,6 +303,8 @@ def alaska_results(args, console, embedder, config, cache) -> dict:
         "excerpt/zero-shot prototype.v1": evaluate_gold(transcripts, gold, codebook, mapper="prototype.v1", **common),
         "excerpt/zero-shot learned.v1": evaluate_gold(transcripts, gold, codebook, mapper="learned.v1", **common),
         "excerpt/zero-shot detect.v1": evaluate_gold(transcripts, gold, codebook, mapper="detect.v1", **common),
+        "excerpt/zero-shot detect.v2 (definitions in pieces)": evaluate_gold(transcripts, gold, codebook,
+                                                                             mapper="detect.v2", **common),
         "excerpt/zero-shot detect.v1 without the codebook's words": evaluate_gold(
             transcripts, gold, codebook, mapper="detect.v1", learner={"lexical_weight": 0.0}, **common),
         "excerpt/zero-shot detect.v1 without self-training": evaluate_gold(
@@ -392,7 +396,7 @@ def background_results(console, embedder, config, cache) -> dict:
     sets.append(("demo corpus, excerpts the gold leaves uncoded", units, {u.id for u in units if not coding[u.id]}))
     for name, units, only in sets:
         row = {}
-        for mapper in ("prototype.v1", "learned.v1", "detect.v1"):
+        for mapper in ("prototype.v1", "learned.v1", "detect.v1", "detect.v2"):
             p = predict(units, book, embedder, mapper=mapper, config=config.mapping, cache=cache)
             ids = [u for u in p.unit_ids if only is None or u in only]
             flagged = sum(1 for u in ids if p.suggested[u])

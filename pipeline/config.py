@@ -94,7 +94,9 @@ class MappingConfig(_Section):
     background modelled from the run itself and abstains where the evidence is not there;
     it learns from coder decisions with per-code thresholds set by cross-validation.
     ``prototype.v1`` codes each batch against the codebook's examples alone;
-    ``learned.v1`` is the earlier standardised, self-trained mapper. ``detect.v1`` is the
+    ``learned.v1`` is the earlier standardised, self-trained mapper. ``detect.v2`` is
+    ``detect.v1`` comparing excerpts with the pieces of a bare definition (its clauses)
+    rather than with the whole of it. ``detect.v1`` is the
     default because it wins on the excerpt-level figures over all respondent speech,
     where uncoded text counts (ARCHITECTURE.md, "Coding quality")."""
     min_precision: float | None = Field(None, gt=0, lt=1)

@@ -33,8 +33,8 @@ def register(app: typer.Typer) -> None:
                                                               "speech are the units; uncoded text counts) or "
                                                               "segment (only the gold segments: which code, given "
                                                               "one applies)."),
-        mapper: Optional[str] = typer.Option(None, "--mapper", help="A registered mapper (detect.v1, prototype.v1, "
-                                                                    "learned.v1); default: the config's, which "
+        mapper: Optional[str] = typer.Option(None, "--mapper", help="A registered mapper (detect.v1, detect.v2, "
+                                                                    "prototype.v1, learned.v1); default: the config's, which "
                                                                     "is what `qualflow run` suggests."),
         config: Optional[Path] = typer.Option(None, "--config", help="Run configuration (TOML): embedder, mapping."),
         unknown_codes: str = typer.Option("error", "--unknown-codes", help="error, or warn to leave out gold codes "

@@ -49,6 +49,7 @@ class PerDimension:
 
     def fit(self, codebook: Codebook, prototype_vectors: np.ndarray, prototypes: Sequence,
             examples: Sequence = (), vectors=None) -> "PerDimension":
+        from pipeline.mapping.pieces import definition_pieces
         from pipeline.mapping.prototype import codebook_prototypes
 
         self.codebook_ = codebook
@@ -58,14 +59,16 @@ class PerDimension:
             self.parts_.append((parts[0][0], self.cls(self.config, **self.kwargs).fit(
                 codebook, prototype_vectors, prototypes, examples, vectors)))
             return self
-        row = {(p.code, p.text, p.lang): i for i, p in enumerate(prototypes)}
+        row = {(p.code, p.text, p.lang, getattr(p, "piece", False)): i for i, p in enumerate(prototypes)}
         for dimension, sub in parts:
             mine = codebook_prototypes(sub)
-            missing = [p for p in mine if (p.code, p.text, p.lang) not in row]
+            missing = [p for p in mine if (p.code, p.text, p.lang, False) not in row]
             if missing:
                 raise ValueError(f"prototypes of dimension {dimension.name!r} were not embedded "
                                  f"(e.g. {missing[0].text[:40]!r}); embed them with embed_codebook")
-            rows = [row[(p.code, p.text, p.lang)] for p in mine]
+            # the family's definition pieces, where they were embedded (``detect.v2`` reads them)
+            mine += [p for p in definition_pieces(sub) if (p.code, p.text, p.lang, True) in row]
+            rows = [row[(p.code, p.text, p.lang, p.piece)] for p in mine]
             mapper = self.cls(self.config, **self.kwargs).fit(sub, np.asarray(prototype_vectors)[rows], mine,
                                                                examples, vectors)
             self.parts_.append((dimension, mapper))

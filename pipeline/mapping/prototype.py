@@ -32,6 +32,9 @@ class Prototype:
     code: str
     text: str
     lang: str | None
+    piece: bool = False
+    """A piece of the code's definition (``pipeline.mapping.pieces``): read by ``detect.v2``
+    only; every other mapper drops pieces before fitting, so they code as they did before."""
 
 
 def codebook_prototypes(codebook: Codebook) -> list[Prototype]:
@@ -78,8 +81,9 @@ class PrototypeMapper:
             raise InvalidInput("mapping.mapper", "prototype.v1 does not learn from coded examples; "
                                                  "use a mapper that learns (detect.v1, learned.v1)")
         self.codebook_ = codebook
-        self.prototypes_ = list(prototypes)
-        self.vectors_ = np.asarray(prototype_vectors, dtype=np.float32)
+        whole = [i for i, p in enumerate(prototypes) if not getattr(p, "piece", False)]
+        self.prototypes_ = [prototypes[i] for i in whole]
+        self.vectors_ = np.asarray(prototype_vectors, dtype=np.float32)[whole]
         # prototypes centred per language of the prototype (definitions form their own group)
         self.centred_vectors_ = centre_by_language(self.vectors_, [p.lang for p in self.prototypes_], min_group=2)
         self.codes_ = [c.name for c in codebook.codes]

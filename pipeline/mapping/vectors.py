@@ -89,8 +89,10 @@ class LabelledExcerpt:
 
 def embed_codebook(embedder: Embedder, codebook: Codebook, cache=None) -> tuple[list["Prototype"], np.ndarray]:
     """The codebook's prototypes and their vectors; with code families, those of every
-    family (a family's own background phrases too), for ``mapping.dimensions``."""
+    family (a family's own background phrases too), for ``mapping.dimensions``; then the
+    pieces of every definition (``mapping.pieces``: read by ``detect.v2`` only)."""
     from pipeline.codebook.dimensions import split_by_dimension
+    from pipeline.mapping.pieces import definition_pieces
     from pipeline.mapping.prototype import codebook_prototypes, embed_prototypes
 
     prototypes = codebook_prototypes(codebook)
@@ -102,6 +104,7 @@ def embed_codebook(embedder: Embedder, codebook: Codebook, cache=None) -> tuple[
                 if (p.code, p.text, p.lang) not in seen:
                     seen.add((p.code, p.text, p.lang))
                     prototypes.append(p)
+    prototypes += definition_pieces(codebook)
     return prototypes, embed_prototypes(embedder, prototypes, cache)
 
 
