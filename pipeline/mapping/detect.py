@@ -330,7 +330,7 @@ class DetectPiecesMapper(DetectMapper):
         self.pieces_ = [prototypes[i] for i in rows]
         piece_vectors = np.asarray(prototype_vectors, dtype=np.float32)[rows]
         self.piece_vectors_ = piece_vectors
-        self.centred_piece_vectors_ = centre_by_group(piece_vectors, [None] * len(rows), min_group=2)
+        self.centred_piece_vectors_ = centre_by_language(piece_vectors, [None] * len(rows), min_group=2)
         self.piece_rows_ = {code: np.flatnonzero([p.code == code for p in self.pieces_])
                             for code in self.codes_ if code not in with_examples}
         self.piece_rows_ = {code: idx for code, idx in self.piece_rows_.items() if len(idx)}
