@@ -6,7 +6,21 @@ import sys
 
 
 def peak_rss_mb() -> int | None:
-    """This process's peak resident set size so far, in MB (``None`` where the OS does not say)."""
+    """This process's peak resident set size so far, in MB (``None`` where the OS does not say).
+
+    On Linux this is ``VmHWM`` from ``/proc/self/status``, not ``getrusage``'s ``ru_maxrss``:
+    Linux carries ``ru_maxrss`` over ``fork`` + ``exec``, so a process started by a large one
+    (a benchmark that loaded the embedders, a notebook) reports its parent's peak from its
+    first line on (a CLI run started by a 2 GB benchmark showed 2 GB at the end of ingest).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            with open("/proc/self/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return round(int(line.split()[1]) / 1024)  # kB
+        except (OSError, ValueError):
+            pass
     try:
         import resource
     except ImportError:  # Windows
