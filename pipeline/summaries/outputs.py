@@ -225,6 +225,7 @@ def write_run_outputs(
         "embedding_cache": embed_stats,
         "timings_s": dict(plan.timings),
         "peak_rss_mb": dict(plan.peak_rss_mb),
+        "reuse": dict(plan.reuse),
         "store": _redact(plan.database_url),
     }
     (out / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
