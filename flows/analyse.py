@@ -107,6 +107,9 @@ def analyse_corpus(
                                               task_runner=DaskTaskRunner(address=dask_address))
         return on_dask(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id,
                        database_url=database_url, refit=refit, study=study)
+    from pipeline.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()
     plan = runner.plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id,
                            database_url=database_url, refit=refit, study=study)
     runner.start_run(plan)

@@ -62,6 +62,9 @@ class RunPlan:
     """What the mapper did not promise (``Mapper.notes``), for ``run.json`` and the console."""
     peak_rss_mb: dict[str, int] = field(default_factory=dict)
     """The process's peak resident memory when each stage ended (a high-water mark, so it never falls)."""
+    cpu_s: dict[str, float] = field(default_factory=dict)
+    """The process's CPU time (all threads) in each stage: unlike wall time, hardly moved by
+    other jobs on the machine."""
     reuse: dict[str, int] = field(default_factory=dict)
     """What the run read and segmented, and what it took from the store (``run.json``'s ``reuse``)."""
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -151,11 +154,12 @@ class Timer:
         self.plan, self.stage = plan, stage
 
     def __enter__(self):
-        self.t0 = time.perf_counter()
+        self.t0, self.cpu0 = time.perf_counter(), time.process_time()
         return self
 
     def __exit__(self, *exc) -> None:
         self.plan.timings[self.stage] = round(self.plan.timings.get(self.stage, 0.0) + time.perf_counter() - self.t0, 3)
+        self.plan.cpu_s[self.stage] = round(self.plan.cpu_s.get(self.stage, 0.0) + time.process_time() - self.cpu0, 3)
         return_freed_memory()  # what the stage freed, so that the next one starts from less
         peak = peak_rss_mb()
         if peak is not None:
