@@ -101,6 +101,8 @@ def write_transcripts(s: Session, transcripts: Sequence[Transcript], rewrite: It
             for k, v in values.items():
                 setattr(row, k, v)
             s.execute(delete(m.TurnRow).where(m.TurnRow.transcript_id == t.id))
+            # what the ingest cache said about the old content no longer holds
+            s.execute(delete(m.IngestCacheRow).where(m.IngestCacheRow.transcript_id == t.id))
             s.flush()
         insert_ignoring_duplicates(s, m.TurnRow, [
             dict(transcript_id=t.id, idx=u.index, speaker=u.speaker, role=u.role, start=u.start, end=u.end,
@@ -213,23 +215,18 @@ class Repository:
         that a later run with the same key takes it from here (``stored_transcripts``)."""
         ingest_keys = ingest_keys or {}
         with self.store.transaction() as s:
-            known = {row.transcript_id: row for row in s.scalars(
-                select(m.IngestCacheRow).where(m.IngestCacheRow.transcript_id.in_(list(ingest_keys))))} if ingest_keys else {}
-            rewrite = {i for i, key in ingest_keys.items() if i not in known or known[i].ingest_key != key}
+            known = dict(s.execute(select(m.IngestCacheRow.transcript_id, m.IngestCacheRow.ingest_key).where(
+                m.IngestCacheRow.transcript_id.in_(list(ingest_keys)))).all()) if ingest_keys else {}
+            rewrite = {i for i, key in ingest_keys.items() if known.get(i) != key}
             write_transcripts(s, transcripts, rewrite)
             s.flush()
             from pipeline.ingest.reuse import meta_to_json
 
             for t in transcripts:
-                if t.id not in rewrite:
-                    continue
-                row = known.get(t.id)
-                if row is None:
+                if t.id in rewrite:
+                    s.execute(delete(m.IngestCacheRow).where(m.IngestCacheRow.transcript_id == t.id))
                     insert_ignoring_duplicates(s, m.IngestCacheRow, [dict(
                         transcript_id=t.id, ingest_key=ingest_keys[t.id], meta=meta_to_json(t.meta))])
-                else:
-                    row.ingest_key, row.meta = ingest_keys[t.id], meta_to_json(t.meta)
-                    row.segment_key = row.excerpt_ids = None
 
     def stored_transcripts(self, asked: dict[str, tuple[str, str]]) -> dict[str, Transcript]:
         """The transcripts stored under exactly the ingest key asked for (``ingest_corpus``'s ``stored``):

@@ -66,3 +66,19 @@ def test_a_changed_file_or_manifest_row_is_read_again(store_url, tmp_path):
     assert set(first.ingest_keys) - again.reused == {"BO-02"}
     assert next(t for t in again.transcripts if t.id == "BO-02").meta.city == "Bologna (BO)"
     assert _ingest(repo, corpus).transcripts == _ingest(repo, corpus, reuse=False).transcripts
+
+
+def test_a_transcript_another_writer_replaced_is_read_again(store_url):
+    import dataclasses
+
+    from pipeline.store.repository import write_transcripts
+
+    repo = Repository(Store(store_url))
+    first = _ingest(repo, DEMO)
+    original = next(t for t in first.transcripts if t.id == "BO-01")
+    other = dataclasses.replace(original, text=original.text + "X", source_sha256="0" * 64)
+    with repo.store.transaction() as s:  # e.g. a project imported under the same id
+        write_transcripts(s, [other])
+    again = _ingest(repo, DEMO)
+    assert "BO-01" not in again.reused and next(t for t in again.transcripts if t.id == "BO-01") == original
+    assert "BO-01" in _ingest(repo, DEMO).reused
