@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from pipeline.memory import peak_rss_mb as own_peak  # this process's, not a parent's (see there)
+
+    return float(own_peak() or 0)
 
 
 def bench_embedders(texts: list[str]) -> list[dict]:

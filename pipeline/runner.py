@@ -62,6 +62,11 @@ class RunPlan:
     """What the mapper did not promise (``Mapper.notes``), for ``run.json`` and the console."""
     peak_rss_mb: dict[str, int] = field(default_factory=dict)
     """The process's peak resident memory when each stage ended (a high-water mark, so it never falls)."""
+    cpu_s: dict[str, float] = field(default_factory=dict)
+    """The process's CPU time (all threads) in each stage: unlike wall time, hardly moved by
+    other jobs on the machine."""
+    reuse: dict[str, int] = field(default_factory=dict)
+    """What the run read and segmented, and what it took from the store (``run.json``'s ``reuse``)."""
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     @property
@@ -162,11 +167,12 @@ class Timer:
         self.plan, self.stage = plan, stage
 
     def __enter__(self):
-        self.t0 = time.perf_counter()
+        self.t0, self.cpu0 = time.perf_counter(), time.process_time()
         return self
 
     def __exit__(self, *exc) -> None:
         self.plan.timings[self.stage] = round(self.plan.timings.get(self.stage, 0.0) + time.perf_counter() - self.t0, 3)
+        self.plan.cpu_s[self.stage] = round(self.plan.cpu_s.get(self.stage, 0.0) + time.process_time() - self.cpu0, 3)
         return_freed_memory()  # what the stage freed, so that the next one starts from less
         peak = peak_rss_mb()
         if peak is not None:
@@ -183,14 +189,37 @@ def ingest(plan: RunPlan):
 
     repo = repository(plan.database_url)
     key = PseudonymKey.from_entries(repo.pseudonym_entries())
-    result = ingest_corpus(plan.corpus, languages=plan.config.ingest.languages, key=key)
+    stored = repo.stored_transcripts if plan.config.ingest.reuse else None
+    result = ingest_corpus(plan.corpus, languages=plan.config.ingest.languages, key=key, stored=stored)
     release_detectors()  # nothing after ingest detects languages
     repo.add_pseudonyms(key.entries())
     if plan.strict and result.quarantined:
         lines = "; ".join(f"{q.file}: {q.reason}" for q in result.quarantined)
         raise QualflowError(f"{len(result.quarantined)} file(s) could not be read (--strict): {lines}")
-    repo.save_transcripts(result.transcripts)
+    repo.save_transcripts([t for t in result.transcripts if t.id not in result.reused], result.ingest_keys)
     return result
+
+
+def ingest_counts(ingested) -> dict[str, int]:
+    """Transcripts read from their files and taken from the store (for ``run.json``'s ``reuse``)."""
+    return {"transcripts_read": len(ingested.transcripts) - len(ingested.reused),
+            "transcripts_from_store": len(ingested.reused)}
+
+
+def stored_segmentations(plan: RunPlan, ingested) -> tuple[dict[str, str], dict[str, list[Excerpt]]]:
+    """Each transcript's ``segmentation_key``, and the stored excerpts of those segmented
+    before under the same key (``[ingest] reuse``)."""
+    from pipeline.segment import segmentation_key
+
+    keys = {t.id: segmentation_key(t, plan.config.segment, ingested.guide) for t in ingested.transcripts}
+    found = repository(plan.database_url).stored_excerpts(keys) if plan.config.ingest.reuse else {}
+    return keys, found
+
+
+def remember_segmentation(plan: RunPlan, keys: dict[str, str], segmented: dict[str, list[Excerpt]]) -> None:
+    """Store which excerpts each newly segmented transcript gave, under its key."""
+    repository(plan.database_url).remember_segmentation(
+        {i: (keys[i], [e.id for e in excerpts]) for i, excerpts in segmented.items()})
 
 
 def guide_linker(guide: InterviewGuide | None):
@@ -383,6 +412,7 @@ def finish(
 
 __all__ = [
     "RunPlan", "Timer", "code_excerpts", "code_run", "context_vectors", "mapper_scope", "embed", "embedder_for", "embedding_batches", "fail_run", "finish", "fit_mapper",
-    "guide_linker", "ingest", "map_topics", "new_run_id",
-    "plan_run", "release_embedder", "repository", "save_excerpts", "segment", "start_run", "topics",
+    "guide_linker", "ingest", "ingest_counts", "map_topics", "new_run_id",
+    "plan_run", "release_embedder", "remember_segmentation", "repository", "save_excerpts", "segment", "start_run",
+    "stored_segmentations", "topics",
 ]

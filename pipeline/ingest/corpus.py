@@ -49,6 +49,10 @@ NOT_TRANSCRIPTS = (MANIFEST_NAME, *GUIDE_NAMES, "gold*.csv", "README*", "*.md", 
 Progress = Callable[[int, int, str], None]
 """Called after each file as ``progress(done, total, file_name)``."""
 
+Stored = Callable[[dict[str, tuple[str, str]]], dict[str, Transcript]]
+"""Given ``{interview_id: (ingest_key, source_path)}``, the transcripts a store holds under
+exactly those keys (``reuse.ingest_key``); the others are read from their files."""
+
 
 @dataclass(frozen=True)
 class IngestResult:
@@ -60,6 +64,10 @@ class IngestResult:
     """The pseudonym key after this run (the one passed in, updated): the store keeps it."""
     survey: object | None = None
     """The corpus's ``pipeline.survey.Survey`` (respondents and closed answers), if it has one."""
+    ingest_keys: dict[str, str] = field(default_factory=dict)
+    """``reuse.ingest_key`` of each transcript read from a file (survey respondents have none)."""
+    reused: frozenset[str] = frozenset()
+    """Ids of the transcripts taken from the store instead of their files (``stored``)."""
 
 
 def file_sha256(path: Path) -> str:
@@ -81,6 +89,7 @@ def ingest_file(
     languages: Sequence[str] = DEFAULT_LANGUAGES,
     key: PseudonymKey | None = None,
     document: bool = False,
+    source_sha256: str | None = None,
 ) -> Transcript:
     """Read one transcript (``document``: read it as an official document's paragraphs).
     Without ``meta`` its id is a slug of the file name; without ``key`` pseudonyms are
@@ -100,7 +109,7 @@ def ingest_file(
         raw,
         meta or default_meta(path, slugify(path.stem)),
         key=key if key is not None else PseudonymKey(),
-        source_sha256=file_sha256(path),
+        source_sha256=source_sha256 or file_sha256(path),
         languages=tuple(languages),
     )
 
@@ -150,9 +159,12 @@ def ingest_corpus(
     languages: Sequence[str] = DEFAULT_LANGUAGES,
     key: PseudonymKey | None = None,
     progress: Progress | None = None,
+    stored: Stored | None = None,
 ) -> IngestResult:
     """Ingest every interview, document and survey respondent of a corpus folder (see the
-    module docstring)."""
+    module docstring). With ``stored``, a file whose ingest key the store already holds is
+    not read again: its transcript comes from the store."""
+    from pipeline.ingest.reuse import ingest_key
     from pipeline.survey import SURVEY_NAME, load_survey
     from pipeline.survey.transcripts import survey_transcripts
 
@@ -196,14 +208,30 @@ def ingest_corpus(
     everyone = tuple(dict.fromkeys(name for _, meta in jobs for name in meta.names))
     jobs = [(path, replace(meta, names=tuple(dict.fromkeys(meta.names + everyone)))) for path, meta in jobs]
 
+    def is_document(path: Path, meta: InterviewMeta) -> bool:
+        return path.parent == documents or meta.extra.get("source_type") == "document"
+
+    hashes: dict[str, str] = {}
+    for path, meta in jobs:
+        try:
+            hashes[meta.interview_id] = file_sha256(path)
+        except OSError:  # unreadable: its reader says why, and it is quarantined below
+            pass
+    keys = {meta.interview_id: ingest_key(hashes[meta.interview_id], meta, languages, document=is_document(path, meta))
+            for path, meta in jobs if meta.interview_id in hashes}
+    asked = {meta.interview_id: (keys[meta.interview_id], str(path)) for path, meta in jobs if meta.interview_id in keys}
+    found = stored(asked) if stored is not None and asked else {}
     transcripts: list[Transcript] = []
     for done, (path, meta) in enumerate(jobs, start=1):
         name = path.relative_to(folder).as_posix()
-        document = path.parent == documents or meta.extra.get("source_type") == "document"
-        try:
-            transcripts.append(ingest_file(path, meta, languages=languages, key=key, document=document))
-        except InvalidInput as err:
-            quarantined.append(Quarantined(name, _reason(err)))
+        if meta.interview_id in found:
+            transcripts.append(found[meta.interview_id])
+        else:
+            try:
+                transcripts.append(ingest_file(path, meta, languages=languages, key=key, document=is_document(path, meta),
+                                               source_sha256=hashes.get(meta.interview_id)))
+            except InvalidInput as err:
+                quarantined.append(Quarantined(name, _reason(err)))
         if progress is not None:
             progress(done, len(jobs), name)
     if survey is not None:
@@ -215,5 +243,7 @@ def ingest_corpus(
             raise InvalidInput(survey.path, f"respondent transcript id {clash!r} is also an interview's id: "
                                             "set another transcript_prefix", where="field transcript_prefix")
         transcripts.extend(answered)
+    read = {t.id for t in transcripts} - set(found)
     return IngestResult(transcripts=transcripts, quarantined=quarantined, guide=guide, manifest_path=manifest_path,
-                        key=key, survey=survey)
+                        key=key, survey=survey, ingest_keys={i: k for i, k in keys.items() if i in read},
+                        reused=frozenset(found))

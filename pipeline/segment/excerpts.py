@@ -13,10 +13,36 @@ import hashlib
 from typing import Iterable
 
 from pipeline.config import SegmentConfig
-from pipeline.records import Excerpt, Transcript, Turn
+from pipeline.records import Excerpt, InterviewGuide, Transcript, Turn
 from pipeline.segment.guide_link import GuideLinker
 from pipeline.segment.questions import is_real_question, questions_by_turn
 from pipeline.segment.sentences import split_sentences
+
+
+SEGMENTER_VERSION = 1
+"""Bump with any change to this package that can change the excerpts of an unchanged
+transcript: stored segmentations under an older version are then redone."""
+
+
+def segmentation_key(transcript: Transcript, config: SegmentConfig, guide: InterviewGuide | None) -> str:
+    """The hash of everything ``segment_transcript`` reads: the transcript (text, turns and
+    their roles and languages), the config's segmentation fields, the guide (its linker), the
+    segmenter's version and spaCy's. An incremental run takes the excerpts of a transcript
+    whose key is stored from the store instead of segmenting it again."""
+    import dataclasses
+    import importlib.metadata
+    import json
+
+    value = {
+        "segmenter": SEGMENTER_VERSION,
+        "spacy": importlib.metadata.version("spacy"),
+        "config": config.model_dump(exclude={"task_batch"}),
+        "guide": dataclasses.asdict(guide) if guide is not None else None,
+        "id": transcript.id, "language": transcript.language, "source_type": transcript.source_type,
+        "text": hashlib.sha256(transcript.text.encode("utf-8")).hexdigest(),
+        "turns": [[u.index, u.speaker, u.role, u.start, u.end, u.lang, u.source_type, u.page] for u in transcript.turns],
+    }
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def excerpt_id(transcript_id: str, start: int, end: int, text: str) -> str:

@@ -119,6 +119,28 @@ class TurnRow(Base):
     page: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+class IngestCacheRow(Base):
+    """What an incremental run needs to take a transcript from the store instead of reading
+    and segmenting its file again (``pipeline.ingest.reuse``).
+
+    ``ingest_key`` hashes everything the stored transcript was built from (the file's bytes,
+    its manifest row, the languages, the readers' version); ``segment_key`` hashes the
+    transcript, the segmentation config, the guide and the segmenter's version, and
+    ``excerpt_ids`` lists, in order, the excerpts that segmentation gave.
+    """
+
+    __tablename__ = "ingest_cache"
+
+    transcript_id: Mapped[str] = mapped_column(
+        String(120), ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True
+    )
+    ingest_key: Mapped[str] = mapped_column(String(64))
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    """The transcript's ``InterviewMeta`` as built (pseudonymised, without names)."""
+    segment_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    excerpt_ids: Mapped[list | None] = mapped_column(JSON, nullable=True)
+
+
 class ExcerptRow(Base):
     __tablename__ = "excerpts"
 

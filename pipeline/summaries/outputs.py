@@ -238,7 +238,9 @@ def write_run_outputs(
                                 for c in analysis.triangulation.cities for ev in c.barriers for f in ev.flags],
         "embedding_cache": embed_stats,
         "timings_s": dict(plan.timings),
+        "cpu_s": dict(plan.cpu_s),
         "peak_rss_mb": dict(plan.peak_rss_mb),
+        "reuse": dict(plan.reuse),
         "store": _redact(plan.database_url),
     }
     (out / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -121,6 +121,19 @@ def test_adding_a_transcript_embeds_only_new_excerpts_and_keeps_ids_and_decision
     # too few new excerpts to fit topics on: they are assigned to the old ones
     assert second["topic_model"]["policy"] == "extended" and second["topic_model"]["new_excerpts"] == new_excerpts
     assert second["topic_model"]["why_not_merged"]
+    # only the new interview was read and segmented; the others came from the store
+    assert first["reuse"] == {"transcripts_read": len(BASE_FILES), "transcripts_from_store": 0,
+                              "transcripts_segmented": len(BASE_FILES), "excerpts_from_store": 0}
+    assert second["reuse"] == {"transcripts_read": 1, "transcripts_from_store": len(BASE_FILES),
+                               "transcripts_segmented": 1, "excerpts_from_store": first["counts"]["excerpts"]}
+    # and the run codes exactly what reading and segmenting every file again gives
+    reread_config = tmp / "reread.toml"
+    reread_config.write_text(config.read_text(encoding="utf-8") + "[ingest]\nreuse = false\n", encoding="utf-8")
+    reread = cli_run(corpus, reread_config, env, "reread")
+    assert reread.returncode == 0, stderr_of(reread=reread)
+    assert run_json(tmp, "reread")["reuse"]["transcripts_read"] == len(BASE_FILES) + 1
+    coded = "coded_excerpts.csv"
+    assert (tmp / "outputs" / "reread" / coded).read_bytes() == (tmp / "outputs" / "week2" / coded).read_bytes()
     with store.session() as s:
         week1 = set(s.scalars(select(m.RunExcerpt.excerpt_id).where(m.RunExcerpt.run_id == "week1")))
         week2 = set(s.scalars(select(m.RunExcerpt.excerpt_id).where(m.RunExcerpt.run_id == "week2")))
