@@ -27,12 +27,15 @@ from sqlalchemy import func, select
 from app.doublecoding import PairAgreement, coder_codings, pair_agreements
 from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
-from app.review import _known_codes, _lock_excerpt, _source, double_coded
+from app.review import _source
 from pipeline.errors import NotFound
 from pipeline.review import precedence
 from pipeline.review.agreement import Agreement, agreement
 from pipeline.store import audit
 from pipeline.store import models as m
+from pipeline.store.assignments import double_coded
+from pipeline.store.codebooks import known_codes
+from pipeline.store.decisions import lock_excerpt
 from pipeline.store.codebooks import codebook_for
 from pipeline.store.db import Store
 from pipeline.store.studies import is_latest
@@ -178,10 +181,10 @@ def reconcile(store: Store, admin: CurrentUser, run_id: str, excerpt_id: str, co
         if not coders:
             raise BadRequest(f"Excerpt {excerpt_id!r} is not double-coded in run {run_id}: there is nothing to "
                              "reconcile.")
-        unknown = [c for c in chosen if c not in _known_codes(s, run)]
+        unknown = [c for c in chosen if c not in known_codes(s, run)]
         if unknown:
             raise BadRequest(f"Unknown code(s) {', '.join(unknown)} in this run's codebook.")
-        _lock_excerpt(s, run_id, excerpt_id)
+        lock_excerpt(s, run_id, excerpt_id)
         decision = m.Decision(run_id=run_id, excerpt_id=excerpt_id, suggestion_id=None, user_id=admin.id,
                               action="code" if chosen else "none", codes=chosen, source=precedence.RECONCILED,
                               created_at=t)

@@ -17,11 +17,8 @@ STORE = Path("pipeline/store")
 MODELS = "pipeline.store.models"
 
 ALLOWED = {
-    # The review app's coding workflow: coders' decisions with optimistic locking and undo,
-    # the queue and spot checks (app/review.py, changed on another branch meanwhile), and
-    # city summary drafts and sign-offs built on its reading of the decisions. Both still
-    # query and write ORM rows themselves; moving those queries into the store is left.
-    "app/review.py",
+    # City summary drafts and sign-offs still query and write ORM rows themselves; moving
+    # those queries into the store is left.
     "app/summaries.py",
     # Reconciling double-coding was built beside the move and writes decisions as app/review.py does.
     "app/reconcile.py",
