@@ -20,22 +20,25 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Sequence
-
-from sqlalchemy import func, select
+from typing import TYPE_CHECKING, Sequence
 
 from app.doublecoding import PairAgreement, coder_codings, pair_agreements
 from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
-from app.review import _known_codes, _lock_excerpt, _source, double_coded
+from app.review import _source
 from pipeline.errors import NotFound
 from pipeline.review import precedence
 from pipeline.review.agreement import Agreement, agreement
 from pipeline.store import audit
-from pipeline.store import models as m
-from pipeline.store.codebooks import codebook_for
+from pipeline.store.assignments import double_coded, usernames
+from pipeline.store.codebooks import codebook_for, known_codes
 from pipeline.store.db import Store
-from pipeline.store.studies import is_latest
+from pipeline.store.decisions import add_decision, decision_count, decisions_before, decisions_on_many, lock_excerpt
+from pipeline.store.runs import excerpts_with_transcripts
+from pipeline.store.studies import get_run, is_latest
+
+if TYPE_CHECKING:
+    from pipeline.store.models import Decision
 
 
 @dataclass(frozen=True)
@@ -97,34 +100,22 @@ class Reconciliation:
     after: tuple[CoderAfter, ...]
 
 
-def _version(s, run_id: str, excerpt_id: str, below: int | None = None) -> int:
-    q = select(func.count()).select_from(m.Decision).where(m.Decision.run_id == run_id,
-                                                            m.Decision.excerpt_id == excerpt_id)
-    if below is not None:
-        q = q.where(m.Decision.id < below)
-    return s.scalar(q) or 0
-
-
 def load(store: Store, run_id: str, *, bootstrap: int = 500) -> Reconciliation:
     """Every double-coded excerpt of the run, sorted into open, reconciled and agreed, and the
     agreement before and after reconciling."""
     codings = coder_codings(store, run_id)
     with store.session() as s:
-        run = s.get(m.Run, run_id)
+        run = get_run(s, run_id)
         codes = [c.name for c in codebook_for(s, run).codes] if run is not None and run.codebook_id else None
         private = double_coded(s, run_id)
-        names = dict(list(s.execute(select(m.User.id, m.User.username))))
-        rows: dict[str, list[m.Decision]] = defaultdict(list)
+        names = usernames(s)
+        rows: dict[str, list[Decision]] = defaultdict(list)
         ids = sorted(private)
-        for part in range(0, len(ids), 500):
-            for d in s.scalars(select(m.Decision).where(m.Decision.run_id == run_id,
-                                                        m.Decision.excerpt_id.in_(ids[part:part + 500]))):
-                rows[d.excerpt_id].append(d)
+        for d in decisions_on_many(s, run_id, ids):
+            rows[d.excerpt_id].append(d)
         agreed = precedence.reconciled(d for ds in rows.values() for d in ds)
         decided = [e for e in ids if all(e in codings.get(u, {}) for u in private[e])]
-        details = {e.id: (e, t) for e, t in s.execute(
-            select(m.ExcerptRow, m.TranscriptRow).join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
-            .where(m.ExcerptRow.id.in_(decided)))} if decided else {}
+        details = excerpts_with_transcripts(s, decided)
         items = []
         for excerpt_id in decided:
             e, t = details[excerpt_id]
@@ -168,7 +159,7 @@ def reconcile(store: Store, admin: CurrentUser, run_id: str, excerpt_id: str, co
     chosen = sorted({c.strip() for c in codes if c and c.strip()})
     t = datetime.now(timezone.utc)
     with store.transaction() as s:
-        run = s.get(m.Run, run_id)
+        run = get_run(s, run_id)
         if run is None:
             raise NotFound(f"There is no run {run_id!r}.")
         if not is_latest(s, run):
@@ -178,21 +169,18 @@ def reconcile(store: Store, admin: CurrentUser, run_id: str, excerpt_id: str, co
         if not coders:
             raise BadRequest(f"Excerpt {excerpt_id!r} is not double-coded in run {run_id}: there is nothing to "
                              "reconcile.")
-        unknown = [c for c in chosen if c not in _known_codes(s, run)]
+        unknown = [c for c in chosen if c not in known_codes(s, run)]
         if unknown:
             raise BadRequest(f"Unknown code(s) {', '.join(unknown)} in this run's codebook.")
-        _lock_excerpt(s, run_id, excerpt_id)
-        decision = m.Decision(run_id=run_id, excerpt_id=excerpt_id, suggestion_id=None, user_id=admin.id,
-                              action="code" if chosen else "none", codes=chosen, source=precedence.RECONCILED,
-                              created_at=t)
-        s.add(decision)
-        s.flush()  # the write first: what is counted next is counted under the write lock
-        if _version(s, run_id, excerpt_id, below=decision.id) != version:
+        lock_excerpt(s, run_id, excerpt_id)
+        # the write first: what is counted next is counted under the write lock
+        decision = add_decision(s, run_id=run_id, excerpt_id=excerpt_id, suggestion_id=None, user_id=admin.id,
+                                action="code" if chosen else "none", codes=chosen, source=precedence.RECONCILED,
+                                created_at=t)
+        if decision_count(s, run_id, excerpt_id, below=decision.id) != version:
             raise Conflict("A coder or another admin changed this excerpt while you were looking at it, so the "
                            "agreed codes were not saved. Reload to see its codes now, then reconcile again.")
-        earlier = list(s.scalars(select(m.Decision).where(m.Decision.run_id == run_id,
-                                                          m.Decision.excerpt_id == excerpt_id,
-                                                          m.Decision.id < decision.id)))
+        earlier = decisions_before(s, run_id, excerpt_id, decision.id)
         previous = precedence.reconciled(earlier).get(excerpt_id)
         audit.record(s, admin.id, "reconcile", "excerpt", excerpt_id, {
             "decision": decision.id, "run": run_id, "excerpt": excerpt_id, "codes_after": chosen,

@@ -32,23 +32,33 @@ on the excerpt.
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from pipeline.store import audit
-from pipeline.store.studies import is_latest, resolve_run
+from pipeline.store import memos as memo_store
+from pipeline.store.assignments import assignees, assignees_in_every_run, double_coded, has_assignments
+from pipeline.store.codebooks import known_codes
+from pipeline.store.decisions import (add_decision, bump_versions, decisions_made, decisions_on, has_suggestions,
+                                      latest_undoable, lock_excerpt, restore_status, settle_suggestion,
+                                      suggestion_brief, unsuggested_decisions)
+from pipeline.store.queue import QueueFilters, queue_rows, spot_check_candidates, suggestion_details, uncertainty_first
+from pipeline.store.runs import excerpt_row, in_run, transcript_row
+from pipeline.store.studies import get_run, is_latest, resolve_run
 from app.errors import BadRequest, Conflict, Forbidden
 from app.permissions import CurrentUser
 from pipeline.errors import NotFound
 from pipeline.review.priority import SPOT_CHECK_SHARE, is_spot_check, order_for_review, spot_check_order
-from pipeline.store import models as m
 from pipeline.store.db import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from pipeline.store.models import Decision, ExcerptRow, TranscriptRow
 
 spot_check_share: float = SPOT_CHECK_SHARE
 """The share of a coder's cards that are spot checks (0: none)."""
@@ -61,13 +71,9 @@ MAX_MEMO = 10_000
 # -- the order of the queue ------------------------------------------------------------------
 
 
-def uncertainty_first(s: type[m.SuggestionRow] = m.SuggestionRow) -> tuple[ColumnElement, ...]:
-    """Confidence closest to 0.5 first: where the model is least sure, a coder's look is worth most."""
-    return (func.abs(s.confidence - 0.5), s.id)
-
-
 queue_order: Callable[[], tuple[ColumnElement, ...]] = uncertainty_first
-"""The queue's ORDER BY: the tie-break under ``review_order``."""
+"""The queue's ORDER BY (``pipeline.store.queue.uncertainty_first``: confidence closest to 0.5
+first): the tie-break under ``review_order``."""
 
 review_order: Callable[[list], list] = order_for_review
 """The queue's order (rows with ``code`` and ``confidence``): uncertainty first, taking turns over
@@ -77,21 +83,21 @@ codes (``pipeline.review.priority``). Replace it in this one place."""
 # -- decisions replayed ------------------------------------------------------------------------
 
 
-def effective(decisions: Iterable[m.Decision]) -> list[m.Decision]:
+def effective(decisions: Iterable[Decision]) -> list[Decision]:
     """Decisions that still stand, oldest first: not undo rows, and not undone."""
     rows = sorted(decisions, key=lambda d: d.id)
     undone = {d.undoes for d in rows if d.action == "undo"}
     return [d for d in rows if d.action != "undo" and d.id not in undone]
 
 
-def status_of(standing: Sequence[m.Decision], suggestion_id: int) -> str:
+def status_of(standing: Sequence[Decision], suggestion_id: int) -> str:
     for d in reversed(standing):
         if d.suggestion_id == suggestion_id and d.action in STATUS_OF_ACTION:
             return STATUS_OF_ACTION[d.action]
     return PENDING
 
 
-def codes_of(standing: Sequence[m.Decision]) -> list[str]:
+def codes_of(standing: Sequence[Decision]) -> list[str]:
     """The excerpt's code set: that of the latest standing decision (none yet: no code)."""
     return list(standing[-1].codes) if standing else []
 
@@ -99,95 +105,17 @@ def codes_of(standing: Sequence[m.Decision]) -> list[str]:
 # -- scopes ----------------------------------------------------------------------------------
 
 
-def _assigned(session: Session, run_id: str, user_id: int) -> bool:
-    return session.scalar(select(m.Assignment.excerpt_id).where(
-        m.Assignment.run_id == run_id, m.Assignment.user_id == user_id).limit(1)) is not None
-
-
-def scope_condition(session: Session, run_id: str, user_id: int) -> ColumnElement[bool]:
-    """Which suggestions belong in this coder's queue (see the module docstring)."""
-    if _assigned(session, run_id, user_id):
-        return m.SuggestionRow.excerpt_id.in_(select(m.Assignment.excerpt_id).where(
-            m.Assignment.run_id == run_id, m.Assignment.user_id == user_id))
-    return m.SuggestionRow.excerpt_id.not_in(select(m.Assignment.excerpt_id).where(m.Assignment.run_id == run_id))
-
-
-def double_coded(session: Session, run_id: str, excerpt_ids: Iterable[str] | None = None) -> dict[str, set[int]]:
-    """Excerpts assigned to two or more coders → those coders (among ``excerpt_ids`` if given)."""
-    q = select(m.Assignment.excerpt_id, m.Assignment.user_id).where(m.Assignment.run_id == run_id)
-    wanted = None if excerpt_ids is None else set(excerpt_ids)
-    if wanted is not None and not wanted:
-        return {}
-    if wanted is not None and len(wanted) <= _FEW:
-        q = q.where(m.Assignment.excerpt_id.in_(wanted))
-    else:
-        # a whole queue's excerpts as bound parameters (thousands) cost more to send and parse
-        # than asking the store for the run's double-coded excerpts, which are few
-        shared = (select(m.Assignment.excerpt_id).where(m.Assignment.run_id == run_id)
-                  .group_by(m.Assignment.excerpt_id).having(func.count() >= 2))
-        q = q.where(m.Assignment.excerpt_id.in_(shared))
-    coders: dict[str, set[int]] = defaultdict(set)
-    for excerpt_id, user_id in session.execute(q):
-        coders[excerpt_id].add(user_id)
-    return {e: users for e, users in coders.items() if len(users) >= 2 and (wanted is None or e in wanted)}
-
-
-_FEW = 100
-"""Up to this many excerpt ids are looked up by name; more, through the run's double-coded set."""
-
-
 def _check_in_scope(session: Session, run_id: str, user_id: int, excerpt_id: str) -> bool:
     """Refuse an excerpt outside the coder's scope; whether it is double-coded."""
-    assignees = set(session.scalars(select(m.Assignment.user_id).where(
-        m.Assignment.run_id == run_id, m.Assignment.excerpt_id == excerpt_id)))
-    if assignees and user_id not in assignees:
+    coders = assignees(session, run_id, excerpt_id)
+    if coders and user_id not in coders:
         raise Forbidden("This excerpt is assigned to other coders.")
-    if not assignees and _assigned(session, run_id, user_id):
+    if not coders and has_assignments(session, run_id, user_id):
         raise Forbidden("This excerpt is not among the excerpts assigned to you.")
-    return len(assignees) >= 2
-
-
-def _decisions(session: Session, run_id: str, excerpt_ids: Iterable[str], user_id: int | None = None) -> list[m.Decision]:
-    ids = list(excerpt_ids)
-    if not ids:
-        return []
-    q = select(m.Decision).where(m.Decision.run_id == run_id, m.Decision.excerpt_id.in_(ids))
-    if user_id is not None:
-        q = q.where(m.Decision.user_id == user_id)
-    return list(session.scalars(q.order_by(m.Decision.id)))
+    return len(coders) >= 2
 
 
 # -- the queue -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueueFilters:
-    city: str | None = None
-    language: str | None = None
-    role: str | None = None
-    code: str | None = None
-    min_confidence: float | None = None
-    max_confidence: float | None = None
-    section: str | None = None
-    status: str = "pending"  # pending | decided | all
-
-    def conditions(self) -> list[ColumnElement[bool]]:
-        out = []
-        if self.city:
-            out.append(m.TranscriptRow.city == self.city)
-        if self.language:
-            out.append(m.ExcerptRow.language == self.language)
-        if self.role:
-            out.append(m.TranscriptRow.role == self.role)
-        if self.code:
-            out.append(m.SuggestionRow.code == self.code)
-        if self.min_confidence is not None:
-            out.append(m.SuggestionRow.confidence >= self.min_confidence)
-        if self.max_confidence is not None:
-            out.append(m.SuggestionRow.confidence <= self.max_confidence)
-        if self.section:
-            out.append(m.ExcerptRow.guide_section == self.section)
-        return out
 
 
 @dataclass(frozen=True)
@@ -228,8 +156,8 @@ class Queue:
 
 def _own_state(session: Session, run_id: str, user_id: int, excerpt_ids: Iterable[str]):
     """For double-coded excerpts: standing own decisions per excerpt and the own version token."""
-    rows = _decisions(session, run_id, excerpt_ids, user_id)
-    by_excerpt: dict[str, list[m.Decision]] = defaultdict(list)
+    rows = decisions_on(session, run_id, excerpt_ids, user_id)
+    by_excerpt: dict[str, list[Decision]] = defaultdict(list)
     for d in rows:
         by_excerpt[d.excerpt_id].append(d)
     standing = {e: effective(ds) for e, ds in by_excerpt.items()}
@@ -240,16 +168,9 @@ def _own_state(session: Session, run_id: str, user_id: int, excerpt_ids: Iterabl
 def load_queue(store: Store, user: CurrentUser, run_id: str, filters: QueueFilters = QueueFilters(), *,
                offset: int = 0, limit: int = 20) -> Queue:
     with store.session() as s:
-        scope = scope_condition(s, run_id, user.id)
-        conditions = filters.conditions()
-        q = (select(m.SuggestionRow.id, m.SuggestionRow.excerpt_id, m.SuggestionRow.status, m.SuggestionRow.version,
-                    m.SuggestionRow.code, m.SuggestionRow.confidence, *_OPTION_COLUMNS)
-             .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
-             .join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
-             .where(m.SuggestionRow.run_id == run_id, scope, *conditions)
-             .order_by(*queue_order()))
+        # the filter menus come with the rows (from the rows themselves when no filter narrows them)
+        fetched, options = queue_rows(s, run_id, user.id, filters, order=queue_order)
         # the SQL order is the tie-break; the review order takes turns over codes, most uncertain first
-        fetched = list(s.execute(q))
         rows = review_order(fetched)
         private = double_coded(s, run_id, {r[1] for r in rows})
         own, own_versions = _own_state(s, run_id, user.id, private)
@@ -265,8 +186,6 @@ def load_queue(store: Store, user: CurrentUser, run_id: str, filters: QueueFilte
                   or (filters.status == "decided") == (status[r[0]] != PENDING)]
         page = wanted[offset:offset + limit]
         items = _items(s, run_id, user, page, status, version, private, own)
-        # unfiltered, the rows are the whole scope: the filter menus need no query of their own
-        options = _options_of(fetched, skip=6) if not conditions else _filter_options(s, run_id, scope)
     return Queue(run_id, tuple(items), len(rows), decided, len(wanted), offset, filters, options)
 
 
@@ -274,22 +193,16 @@ def _items(s: Session, run_id: str, user: CurrentUser, page, status, version, pr
     ids = [r[0] for r in page]
     if not ids:
         return []
-    details = {sg.id: (sg, e, t) for sg, e, t in s.execute(
-        select(m.SuggestionRow, m.ExcerptRow, m.TranscriptRow)
-        .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
-        .join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
-        .where(m.SuggestionRow.id.in_(ids))
-        .options(defer(m.TranscriptRow.text)))}  # whole interviews; read (lazily) for survey answers only
+    details = suggestion_details(s, ids)  # a survey answer's transcript text is read only for its item
     excerpt_ids = {details[i][1].id for i in ids}
     shared = [e for e in excerpt_ids if e not in private]
-    by_excerpt: dict[str, list[m.Decision]] = defaultdict(list)
-    for d in _decisions(s, run_id, shared):
+    by_excerpt: dict[str, list[Decision]] = defaultdict(list)
+    for d in decisions_on(s, run_id, shared):
         by_excerpt[d.excerpt_id].append(d)
     current = {e: codes_of(effective(ds)) for e, ds in by_excerpt.items()}
     current.update({e: codes_of(own.get(e, [])) for e in excerpt_ids if e in private})
     memos: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
-    for memo in s.scalars(select(m.Memo).where(m.Memo.user_id == user.id, m.Memo.excerpt_id.in_(excerpt_ids))
-                          .order_by(m.Memo.id)):
+    for memo in memo_store.memos_by(s, user.id, excerpt_ids):
         memos[memo.excerpt_id].append((memo.text, memo.created_at))
     out = []
     for sid in ids:
@@ -301,32 +214,11 @@ def _items(s: Session, run_id: str, user: CurrentUser, page, status, version, pr
     return out
 
 
-def _source(e: m.ExcerptRow, t: m.TranscriptRow) -> str:
+def _source(e: ExcerptRow, t: TranscriptRow) -> str:
     from pipeline.sources import citation, survey_item
 
     item = survey_item(t.text, e.start) if e.source_type == "survey" else None
     return citation(e.source_type, e.speaker, e.page, item)
-
-
-_OPTION_COLUMNS = (m.TranscriptRow.city, m.ExcerptRow.language, m.TranscriptRow.role, m.SuggestionRow.code,
-                   m.ExcerptRow.guide_section)
-_OPTION_KEYS = ("city", "language", "role", "code", "section")
-
-
-def _filter_options(s: Session, run_id: str, scope) -> dict[str, list[str]]:
-    base = (select(*_OPTION_COLUMNS).distinct()
-            .join(m.ExcerptRow, m.ExcerptRow.id == m.SuggestionRow.excerpt_id)
-            .join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
-            .where(m.SuggestionRow.run_id == run_id, scope))
-    return _options_of(s.execute(base))
-
-
-def _options_of(rows: Iterable[Sequence], skip: int = 0) -> dict[str, list[str]]:
-    """The filter menus' values: every non-empty value of each of ``_OPTION_COLUMNS`` (which
-    follow the first ``skip`` columns of ``rows``)."""
-    columns = (set(column) for column in itertools.islice(zip(*rows), skip, None))  # C loops: thousands of rows
-    values = {key: sorted(v for v in column if v) for key, column in zip(_OPTION_KEYS, columns)}
-    return {k: v for k, v in values.items() if v}
 
 
 # -- deciding --------------------------------------------------------------------------------
@@ -344,25 +236,6 @@ class DecisionResult:
     """The new version of every suggestion of the excerpt, for a page that shows several."""
 
 
-def _known_codes(s: Session, run: m.Run) -> set[str]:
-    return set(s.scalars(select(m.CodeRow.name).where(m.CodeRow.codebook_id == run.codebook_id)))
-
-
-def _lock_excerpt(s: Session, run_id: str, excerpt_id: str) -> dict[int, int]:
-    """Lock every suggestion of the excerpt in id order; their current versions."""
-    q = (select(m.SuggestionRow.id, m.SuggestionRow.version)
-         .where(m.SuggestionRow.run_id == run_id, m.SuggestionRow.excerpt_id == excerpt_id)
-         .order_by(m.SuggestionRow.id).with_for_update())
-    return dict(list(s.execute(q)))
-
-
-def _bump_siblings(s: Session, run_id: str, excerpt_id: str, but: int | None) -> None:
-    q = update(m.SuggestionRow).where(m.SuggestionRow.run_id == run_id, m.SuggestionRow.excerpt_id == excerpt_id)
-    if but is not None:
-        q = q.where(m.SuggestionRow.id != but)
-    s.execute(q.values(version=m.SuggestionRow.version + 1), execution_options={"synchronize_session": False})
-
-
 STALE = ("Someone else changed this excerpt while you were looking at it, so your decision was not saved. "
          "Reload to see the current state, then decide again.")
 
@@ -377,41 +250,37 @@ def decide(store: Store, user: CurrentUser, suggestion_id: int, action: str, ver
         raise BadRequest("Recoding needs at least one code; to remove the code, reject it.")
     t = datetime.now(timezone.utc)
     with store.transaction() as s:
-        sg = s.execute(select(m.SuggestionRow.id, m.SuggestionRow.run_id, m.SuggestionRow.excerpt_id,
-                              m.SuggestionRow.code, m.SuggestionRow.status)
-                       .where(m.SuggestionRow.id == suggestion_id)).first()
+        sg = suggestion_brief(s, suggestion_id)
         if sg is None:
             raise NotFound(f"There is no suggestion {suggestion_id}.")
         _, run_id, excerpt_id, code, row_status = sg
-        if not is_latest(s, s.get(m.Run, run_id)):
+        run = get_run(s, run_id)
+        if not is_latest(s, run):
             raise Conflict(f"Suggestion {suggestion_id} belongs to an earlier run of its study, which is "
                            "read-only; decide in the study's latest run.")
         private = _check_in_scope(s, run_id, user.id, excerpt_id)
         if chosen:
-            unknown = [c for c in chosen if c not in _known_codes(s, s.get(m.Run, run_id))]
+            known = known_codes(s, run)
+            unknown = [c for c in chosen if c not in known]
             if unknown:
                 raise BadRequest(f"Unknown code(s) {', '.join(unknown)} in this run's codebook.")
         status = STATUS_OF_ACTION[action]
         if private:
-            mine = _decisions(s, run_id, [excerpt_id], user.id)
+            mine = decisions_on(s, run_id, [excerpt_id], user.id)
             if len(mine) != version:
                 raise Conflict("You changed this excerpt in another window; reload to see your latest decision.")
             standing = effective(mine)
             previous = status_of(standing, suggestion_id)
-            versions = {sid: len(mine) + 1 for sid in _lock_excerpt(s, run_id, excerpt_id)}
+            versions = {sid: len(mine) + 1 for sid in lock_excerpt(s, run_id, excerpt_id)}
         else:
-            current = _lock_excerpt(s, run_id, excerpt_id)
+            current = lock_excerpt(s, run_id, excerpt_id)
             if current.get(suggestion_id) != version:
                 raise Conflict(STALE)
-            done = s.execute(update(m.SuggestionRow)
-                             .where(m.SuggestionRow.id == suggestion_id, m.SuggestionRow.version == version)
-                             .values(status=status, version=version + 1, updated_at=t),
-                             execution_options={"synchronize_session": False})
-            if done.rowcount != 1:
+            if not settle_suggestion(s, suggestion_id, version, status, t):  # the version checked again
                 raise Conflict(STALE)
-            _bump_siblings(s, run_id, excerpt_id, but=suggestion_id)
+            bump_versions(s, run_id, excerpt_id, but=suggestion_id)
             previous = row_status
-            standing = effective(_decisions(s, run_id, [excerpt_id]))
+            standing = effective(decisions_on(s, run_id, [excerpt_id]))
             versions = {sid: v + 1 for sid, v in current.items()}
         before = set(codes_of(standing))
         if action == "accept":
@@ -420,10 +289,8 @@ def decide(store: Store, user: CurrentUser, suggestion_id: int, action: str, ver
             after = before - {code}
         else:
             after = (before - {code}) | set(chosen)
-        decision = m.Decision(run_id=run_id, excerpt_id=excerpt_id, suggestion_id=suggestion_id, user_id=user.id,
-                              action=action, codes=sorted(after), source=source, created_at=t)
-        s.add(decision)
-        s.flush()
+        decision = add_decision(s, run_id=run_id, excerpt_id=excerpt_id, suggestion_id=suggestion_id, user_id=user.id,
+                                action=action, codes=sorted(after), source=source, created_at=t)
         audit.record(s, user.id, f"decision_{action}", "suggestion", str(suggestion_id), {
             "decision": decision.id, "run": run_id, "excerpt": excerpt_id, "code": code, "chosen": chosen,
             "status_before": previous, "status_after": status, "codes_before": sorted(before),
@@ -446,21 +313,15 @@ def undo_last(store: Store, user: CurrentUser, run_id: str) -> UndoResult:
     """Undo the coder's latest standing decision in the run, restoring the status before it."""
     t = datetime.now(timezone.utc)
     with store.transaction() as s:
-        undone_ids = select(m.Decision.undoes).where(
-            m.Decision.run_id == run_id, m.Decision.user_id == user.id, m.Decision.action == "undo",
-            m.Decision.undoes.is_not(None))
-        target = s.scalars(select(m.Decision).where(
-            m.Decision.run_id == run_id, m.Decision.user_id == user.id, m.Decision.action != "undo",
-            m.Decision.source == "app", m.Decision.id.not_in(undone_ids))
-            .order_by(m.Decision.id.desc()).limit(1)).first()
+        target = latest_undoable(s, run_id, user.id)
         if target is None:
             raise Conflict("There is no decision of yours left to undo in this run.")
         excerpt_id = target.excerpt_id
         private = bool(double_coded(s, run_id, [excerpt_id]))
-        current = _lock_excerpt(s, run_id, excerpt_id)
+        current = lock_excerpt(s, run_id, excerpt_id)
         if not private:
-            _bump_siblings(s, run_id, excerpt_id, but=None)  # takes SQLite's write lock before reading decisions
-        scope = _decisions(s, run_id, [excerpt_id], user.id if private else None)
+            bump_versions(s, run_id, excerpt_id, but=None)  # takes SQLite's write lock before reading decisions
+        scope = decisions_on(s, run_id, [excerpt_id], user.id if private else None)
         standing = effective(scope)
         if not standing or standing[-1].id != target.id:
             raise Conflict("This excerpt was changed after your decision, so it can no longer be undone; "
@@ -471,14 +332,11 @@ def undo_last(store: Store, user: CurrentUser, run_id: str) -> UndoResult:
             versions = {sid: len(scope) + 1 for sid in current}
         else:
             if target.suggestion_id is not None:
-                s.execute(update(m.SuggestionRow).where(m.SuggestionRow.id == target.suggestion_id)
-                          .values(status=status, updated_at=t), execution_options={"synchronize_session": False})
+                restore_status(s, target.suggestion_id, status, t)
             versions = {sid: v + 1 for sid, v in current.items()}
         codes = codes_of(rest)
-        row = m.Decision(run_id=run_id, excerpt_id=excerpt_id, suggestion_id=target.suggestion_id, user_id=user.id,
-                         action="undo", codes=codes, source="app", undoes=target.id, created_at=t)
-        s.add(row)
-        s.flush()
+        row = add_decision(s, run_id=run_id, excerpt_id=excerpt_id, suggestion_id=target.suggestion_id,
+                           user_id=user.id, action="undo", codes=codes, source="app", undoes=target.id, created_at=t)
         audit.record(s, user.id, "decision_undo", "suggestion", str(target.suggestion_id), {
             "decision": row.id, "undoes": target.id, "run": run_id, "excerpt": excerpt_id,
             "status_after": status, "codes_after": codes}, run_id=run_id)
@@ -498,26 +356,20 @@ def add_memo(store: Store, user: CurrentUser, excerpt_id: str, text: str, run_id
     if len(text) > MAX_MEMO:
         raise BadRequest(f"A memo can be at most {MAX_MEMO} characters.")
     with store.transaction() as s:
-        excerpt = s.get(m.ExcerptRow, excerpt_id)
+        excerpt = excerpt_row(s, excerpt_id)
         if excerpt is None:
             raise NotFound(f"There is no excerpt {excerpt_id!r}.")
         if user.role == "coder":
             run = resolve_run(s, run_id)
-            if s.get(m.RunExcerpt, (run.id, excerpt_id)) is None:
+            if not in_run(s, run.id, excerpt_id):
                 raise Forbidden(f"Excerpt {excerpt_id!r} is not part of run {run.id}.")
             _check_in_scope(s, run.id, user.id, excerpt_id)
             # a memo belongs to the excerpt, not to a run: naming another run must not reach
             # an excerpt that some run assigns to other coders only
-            assignees: dict[str, set[int]] = defaultdict(set)
-            for r, u in s.execute(select(m.Assignment.run_id, m.Assignment.user_id)
-                                  .where(m.Assignment.excerpt_id == excerpt_id)):
-                assignees[r].add(u)
-            if any(user.id not in coders for coders in assignees.values()):
+            if any(user.id not in coders for coders in assignees_in_every_run(s, excerpt_id).values()):
                 raise Forbidden("This excerpt is assigned to other coders.")
-        memo = m.Memo(excerpt_id=excerpt_id, transcript_id=excerpt.transcript_id, user_id=user.id, text=text,
-                      created_at=datetime.now(timezone.utc))
-        s.add(memo)
-        s.flush()
+        memo = memo_store.add_memo(s, excerpt_id=excerpt_id, transcript_id=excerpt.transcript_id, user_id=user.id,
+                                   text=text, created_at=datetime.now(timezone.utc))
         audit.record(s, user.id, "memo", "excerpt", excerpt_id, {"memo": memo.id, "text": text}, run_id=run_id)
         return memo.id
 
@@ -559,46 +411,26 @@ class SpotTally:
         return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _spot_candidates(s: Session, run_id: str, user_id: int) -> list[str]:
-    """The run's excerpts in the coder's scope with no suggestion, no decision and no double-coding."""
-    suggested = select(m.SuggestionRow.excerpt_id).where(m.SuggestionRow.run_id == run_id)
-    decided = select(m.Decision.excerpt_id).where(m.Decision.run_id == run_id)
-    assigned = select(m.Assignment.excerpt_id).where(m.Assignment.run_id == run_id)
-    mine = assigned.where(m.Assignment.user_id == user_id)
-    scope = (m.RunExcerpt.excerpt_id.in_(mine) if _assigned(s, run_id, user_id)
-             else m.RunExcerpt.excerpt_id.not_in(assigned))
-    ids = list(s.scalars(select(m.RunExcerpt.excerpt_id).where(
-        m.RunExcerpt.run_id == run_id, scope, m.RunExcerpt.excerpt_id.not_in(suggested),
-        m.RunExcerpt.excerpt_id.not_in(decided))))
-    private = double_coded(s, run_id, ids) if ids else {}
-    return [e for e in ids if e not in private]
-
-
 def spot_check_due(store: Store, user: CurrentUser, run_id: str) -> SpotCheck | None:
     """The spot check this coder's next card should be, or None when the next card is an
     ordinary suggestion (or no unsuggested excerpt is left)."""
     with store.session() as s:
-        undone = select(m.Decision.undoes).where(m.Decision.run_id == run_id, m.Decision.user_id == user.id,
-                                                 m.Decision.undoes.is_not(None))
-        made = s.scalar(select(func.count()).select_from(m.Decision).where(
-            m.Decision.run_id == run_id, m.Decision.user_id == user.id, m.Decision.action != "undo",
-            m.Decision.source == "app", m.Decision.id.not_in(undone))) or 0
+        made = decisions_made(s, run_id, user.id)
         if not is_spot_check(made, spot_check_share):
             return None
-        candidates = _spot_candidates(s, run_id, user.id)
+        candidates = spot_check_candidates(s, run_id, user.id)
         if not candidates:
             return None
-        e = s.get(m.ExcerptRow, spot_check_order(candidates, salt=run_id)[0])
-        t = s.get(m.TranscriptRow, e.transcript_id)
+        e = excerpt_row(s, spot_check_order(candidates, salt=run_id)[0])
+        t = transcript_row(s, e.transcript_id)
         return SpotCheck(e.id, e.text, e.question, e.speaker, t.id, t.city, t.role, e.language, e.guide_section)
 
 
 def spot_tally(store: Store, run_id: str) -> SpotTally:
     """Standing spot-check decisions in the run (``none`` or ``code`` without a suggestion)."""
     with store.session() as s:
-        rows = list(s.scalars(select(m.Decision).where(m.Decision.run_id == run_id, m.Decision.source == "app",
-                                                       m.Decision.suggestion_id.is_(None))))
-    by_excerpt: dict[str, list[m.Decision]] = defaultdict(list)
+        rows = unsuggested_decisions(s, run_id)
+    by_excerpt: dict[str, list[Decision]] = defaultdict(list)
     undone = {d.undoes for d in rows if d.action == "undo"}
     for d in rows:
         if d.action in ("none", "code") and d.id not in undone:
@@ -614,23 +446,21 @@ def check(store: Store, user: CurrentUser, run_id: str, excerpt_id: str, codes: 
     action = "code" if chosen else "none"
     t = datetime.now(timezone.utc)
     with store.transaction() as s:
-        if s.get(m.RunExcerpt, (run_id, excerpt_id)) is None:
+        if not in_run(s, run_id, excerpt_id):
             raise NotFound(f"Run {run_id} has no excerpt {excerpt_id!r}.")
         if _check_in_scope(s, run_id, user.id, excerpt_id):
             raise BadRequest("This excerpt is double-coded; decide on it through its suggestions.")
-        if s.scalar(select(func.count()).select_from(m.SuggestionRow)
-                    .where(m.SuggestionRow.run_id == run_id, m.SuggestionRow.excerpt_id == excerpt_id)):
+        if has_suggestions(s, run_id, excerpt_id):
             raise BadRequest("This excerpt has suggestions; decide on them in the queue.")
-        if effective(_decisions(s, run_id, [excerpt_id])):
+        if effective(decisions_on(s, run_id, [excerpt_id])):
             raise Conflict(STALE)
         if chosen:
-            unknown = [c for c in chosen if c not in _known_codes(s, s.get(m.Run, run_id))]
+            known = known_codes(s, get_run(s, run_id))
+            unknown = [c for c in chosen if c not in known]
             if unknown:
                 raise BadRequest(f"Unknown code(s) {', '.join(unknown)} in this run's codebook.")
-        decision = m.Decision(run_id=run_id, excerpt_id=excerpt_id, suggestion_id=None, user_id=user.id,
-                              action=action, codes=chosen, source="app", created_at=t)
-        s.add(decision)
-        s.flush()
+        decision = add_decision(s, run_id=run_id, excerpt_id=excerpt_id, suggestion_id=None, user_id=user.id,
+                                action=action, codes=chosen, source="app", created_at=t)
         audit.record(s, user.id, f"spot_check_{action}", "excerpt", excerpt_id, {
             "decision": decision.id, "run": run_id, "codes_after": chosen})
         return DecisionResult(decision.id, 0, excerpt_id, PENDING, action, tuple(chosen), {})

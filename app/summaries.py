@@ -19,9 +19,8 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import study
@@ -32,12 +31,16 @@ from pipeline.errors import NotFound
 from pipeline.records import GUIDE_SECTIONS
 from pipeline.review import precedence
 from pipeline.store import audit
-from pipeline.store import models as m
-from pipeline.store.chunks import chunked
+from pipeline.store import signoffs as signed
 from pipeline.store.codebooks import codebook_for
 from pipeline.store.db import Store
-from pipeline.store.runs import city_name, run_material, topics_of
+from pipeline.store.decisions import decisions_on_many, last_decision_id
+from pipeline.store.runs import city_name, run_material, suggestion_confidences, topics_of
+from pipeline.store.signoffs import signoffs_of
 from pipeline.summaries.city import build_city_summaries
+
+if TYPE_CHECKING:
+    from pipeline.store.models import Decision, Run, SignOff
 
 SCHEMA = "qualflow.city-summary/1"
 MAX_NARRATIVE = 50_000
@@ -57,10 +60,9 @@ def accepted_codes(session: Session, run_id: str, excerpt_ids: Iterable[str]) ->
     (``pipeline.review.precedence``), else the standing shared decision, or for a
     double-coded excerpt the codes every assigned coder applied (empty until all have decided)."""
     ids = list(excerpt_ids)
-    decisions: dict[str, list[m.Decision]] = defaultdict(list)
-    for chunk in chunked(ids):
-        for d in session.scalars(select(m.Decision).where(m.Decision.run_id == run_id, m.Decision.excerpt_id.in_(chunk))):
-            decisions[d.excerpt_id].append(d)
+    decisions: dict[str, list[Decision]] = defaultdict(list)
+    for d in decisions_on_many(session, run_id, ids):
+        decisions[d.excerpt_id].append(d)
     private = double_coded(session, run_id, ids) if ids else {}
     out: dict[str, set[str]] = {}
     for excerpt_id, rows in decisions.items():
@@ -87,16 +89,14 @@ def _section_order(sections: Iterable[str]) -> list[str]:
     return known + sorted(s for s in sections if s not in GUIDE_SECTIONS)
 
 
-def summary_content(session: Session, run: m.Run, city: str, narrative: str) -> dict:
+def summary_content(session: Session, run: Run, city: str, narrative: str) -> dict:
     """Everything a validator sees and signs for one city, from accepted codes."""
     book = codebook_for(session, run)
     transcripts, excerpts, assignments = run_material(session, run.id, city)
     if not excerpts:
         raise NotFound(f"Run {run.id!r} has no excerpts from {city!r}.")
     accepted = accepted_codes(session, run.id, [e.id for e in excerpts])
-    confidence = {(e, c): conf for e, c, conf in session.execute(
-        select(m.SuggestionRow.excerpt_id, m.SuggestionRow.code, m.SuggestionRow.confidence)
-        .where(m.SuggestionRow.run_id == run.id, m.SuggestionRow.excerpt_id.in_([e.id for e in excerpts])))}
+    confidence = suggestion_confidences(session, run.id, [e.id for e in excerpts])
     codes_of_excerpt = {eid: {c: confidence.get((eid, c), 1.0) for c in book.with_parents(codes)}
                         for eid, codes in accepted.items() if codes}
     topics = topics_of(session, run.id)
@@ -115,8 +115,7 @@ def summary_content(session: Session, run: m.Run, city: str, narrative: str) -> 
             by_section.append({"code": code.name, "section": section, "excerpts": len(hits), "of_excerpts": len(pool),
                                "interviews": len({e.transcript_id for e in hits}),
                                "of_interviews": len({e.transcript_id for e in pool})})
-    last_decision = session.scalar(select(func.max(m.Decision.id)).where(
-        m.Decision.run_id == run.id, m.Decision.excerpt_id.in_([e.id for e in excerpts])))
+    last_decision = last_decision_id(session, run.id, [e.id for e in excerpts])
     return {
         "schema": SCHEMA,
         "run_id": run.id,
@@ -149,7 +148,7 @@ def summary_content(session: Session, run: m.Run, city: str, narrative: str) -> 
     }
 
 
-def comparison_content(session: Session, run: m.Run, narrative: str) -> dict:
+def comparison_content(session: Session, run: Run, narrative: str) -> dict:
     """The cross-city comparison a validator sees and signs: every city, from accepted codes."""
     book = codebook_for(session, run)
     transcripts, excerpts, _ = run_material(session, run.id)
@@ -157,7 +156,7 @@ def comparison_content(session: Session, run: m.Run, narrative: str) -> dict:
         raise NotFound(f"Run {run.id!r} has no excerpts.")
     accepted = accepted_codes(session, run.id, [e.id for e in excerpts])
     codes_of_excerpt = {eid: {c: 1.0 for c in book.with_parents(codes)} for eid, codes in accepted.items() if codes}
-    last_decision = session.scalar(select(func.max(m.Decision.id)).where(m.Decision.run_id == run.id))
+    last_decision = last_decision_id(session, run.id)
     return {
         "schema": SCHEMA, "run_id": run.id, "city": study.ACROSS_CITY,
         "codebook": {"id": book.id, "sha256": book.sha256},
@@ -168,7 +167,7 @@ def comparison_content(session: Session, run: m.Run, narrative: str) -> dict:
     }
 
 
-def content_of(session: Session, run: m.Run, city: str, narrative: str) -> dict:
+def content_of(session: Session, run: Run, city: str, narrative: str) -> dict:
     """A city's summary, or the cross-city comparison for ``study.ACROSS_CITY``."""
     if city == study.ACROSS_CITY:
         return comparison_content(session, run, narrative)
@@ -179,22 +178,14 @@ def content_of(session: Session, run: m.Run, city: str, narrative: str) -> dict:
 
 
 def narrative_of(session: Session, run_id: str, city: str) -> str:
-    draft = session.get(m.SummaryDraft, (run_id, city))
-    return draft.narrative if draft else ""
-
-
-def signoffs_of(session: Session, run_id: str, city: str) -> list[tuple[m.SignOff, str]]:
-    """Every sign-off for the city, newest first, with the validator's username."""
-    return list(session.execute(
-        select(m.SignOff, m.User.username).join(m.User, m.User.id == m.SignOff.user_id)
-        .where(m.SignOff.run_id == run_id, m.SignOff.city == city).order_by(m.SignOff.id.desc())))
+    return signed.narrative(session, run_id, city)
 
 
 @dataclass(frozen=True)
 class CityState:
     content: dict
     sha256: str
-    latest: m.SignOff | None
+    latest: SignOff | None
     latest_by: str | None
     changed_since_signoff: bool
 
@@ -204,10 +195,10 @@ class CityState:
         return self.latest is not None and not self.changed_since_signoff
 
 
-def city_state(session: Session, run: m.Run, city: str) -> CityState:
+def city_state(session: Session, run: Run, city: str) -> CityState:
     narrative = narrative_of(session, run.id, city)
-    signed = signoffs_of(session, run.id, city)
-    latest, by = signed[0] if signed else (None, None)
+    history = signoffs_of(session, run.id, city)
+    latest, by = history[0] if history else (None, None)
     if latest is not None:
         # the question is whether anything *behind* the signed summary moved, so compare
         # like with like: the live content with the narrative that was signed
@@ -221,25 +212,20 @@ def city_state(session: Session, run: m.Run, city: str) -> CityState:
     return CityState(content, content_sha256(content), latest, by, changed)
 
 
-def save_narrative(store: Store, user: CurrentUser, run: m.Run, city: str, text: str) -> None:
+def save_narrative(store: Store, user: CurrentUser, run: Run, city: str, text: str) -> None:
     if len(text) > MAX_NARRATIVE:
         raise BadRequest(f"A narrative can be at most {MAX_NARRATIVE} characters.")
     text = text.replace("\r\n", "\n")
     with store.transaction() as s:
         if city_state(s, run, city).locked:
             raise Conflict("This summary is signed off and read-only. It opens again only when a code behind it changes.")
-        draft = s.get(m.SummaryDraft, (run.id, city))
-        if draft is None:
-            s.add(m.SummaryDraft(run_id=run.id, city=city, narrative=text, updated_by=user.id,
-                                 updated_at=datetime.now(timezone.utc)))
-        else:
-            draft.narrative, draft.updated_by = text, user.id
+        signed.save_narrative(s, run.id, city, text, user.id, datetime.now(timezone.utc))
         audit.record(s, user.id, "narrative", "city", f"{run.id}/{city}",
                      {"run": run.id, "city": city, "sha256": hashlib.sha256(text.encode()).hexdigest()},
                      study=run.study)
 
 
-def sign_off(store: Store, user: CurrentUser, run: m.Run, city: str, comment: str, seen_sha256: str) -> m.SignOff:
+def sign_off(store: Store, user: CurrentUser, run: Run, city: str, comment: str, seen_sha256: str) -> SignOff:
     """Sign exactly the content the validator saw (``seen_sha256``), or refuse with ``Conflict``."""
     if len(comment) > MAX_COMMENT:
         raise BadRequest(f"A comment can be at most {MAX_COMMENT} characters.")
@@ -250,10 +236,9 @@ def sign_off(store: Store, user: CurrentUser, run: m.Run, city: str, comment: st
         if state.sha256 != seen_sha256:
             raise Conflict("The summary changed while you were reading it (a decision or an edit). "
                            "Reload, read it again, then sign off.")
-        row = m.SignOff(run_id=run.id, city=city, user_id=user.id, comment=comment.strip(), content=state.content,
-                        content_sha256=state.sha256, signed_at=datetime.now(timezone.utc))
-        s.add(row)
-        s.flush()
+        row = signed.add_signoff(s, run_id=run.id, city=city, user_id=user.id, comment=comment.strip(),
+                                 content=state.content, content_sha256=state.sha256,
+                                 signed_at=datetime.now(timezone.utc))
         audit.record(s, user.id, "signoff", "city", f"{run.id}/{city}",
                      {"signoff": row.id, "run": run.id, "city": city, "sha256": state.sha256,
                       "comment": row.comment, "replaces": state.latest.id if state.latest else None},
@@ -261,12 +246,11 @@ def sign_off(store: Store, user: CurrentUser, run: m.Run, city: str, comment: st
         return row
 
 
-def signoff(session: Session, run_id: str, city: str, signoff_id: int) -> tuple[m.SignOff, str]:
-    row = session.execute(select(m.SignOff, m.User.username).join(m.User, m.User.id == m.SignOff.user_id)
-                          .where(m.SignOff.id == signoff_id, m.SignOff.run_id == run_id, m.SignOff.city == city)).first()
+def signoff(session: Session, run_id: str, city: str, signoff_id: int) -> tuple[SignOff, str]:
+    row = signed.signoff(session, run_id, city, signoff_id)
     if row is None:
         raise NotFound(f"There is no sign-off {signoff_id} for {city!r} in run {run_id!r}.")
-    return tuple(row)
+    return row
 
 
 def known_city(session: Session, run_id: str, key: str) -> str:
@@ -280,7 +264,7 @@ def known_city(session: Session, run_id: str, key: str) -> str:
     return city
 
 
-def evidence(session: Session, run: m.Run, city: str, code: str, role: str | None = None,
+def evidence(session: Session, run: Run, city: str, code: str, role: str | None = None,
              section: str | None = None) -> list[dict]:
     """The accepted excerpts behind one number of the summary."""
     book = codebook_for(session, run)

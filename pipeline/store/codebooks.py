@@ -25,6 +25,11 @@ def codebook_for(session: Session, run: m.Run, *, added: bool = True) -> Codeboo
     return book
 
 
+def known_codes(session: Session, run: m.Run) -> set[str]:
+    """The names of the codes stored in the run's codebook (added codes too)."""
+    return set(session.scalars(select(m.CodeRow.name).where(m.CodeRow.codebook_id == run.codebook_id)))
+
+
 def stored_codebook(session: Session, codebook_id: str, *, added: bool = True) -> Codebook | None:
     """A stored codebook (with the codes added to it, unless ``added=False``); ``None`` if absent."""
     from pipeline.codebook import codebook_from_dict
@@ -59,4 +64,4 @@ def _parents_first(codes: list[Code], known: set[str]) -> list[Code]:
     return out
 
 
-__all__ = ["codebook_for", "stored_codebook"]
+__all__ = ["codebook_for", "known_codes", "stored_codebook"]

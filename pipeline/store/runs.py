@@ -6,6 +6,7 @@ the codes made from them, sign-offs, and its contents as a REFI-QDA project carr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -134,6 +135,36 @@ def excerpt_texts(session: Session, ids) -> list[str]:
     return [found[i] for i in ids if i in found]
 
 
+def excerpt_row(session: Session, excerpt_id: str) -> m.ExcerptRow | None:
+    return session.get(m.ExcerptRow, excerpt_id)
+
+
+def transcript_row(session: Session, transcript_id: str) -> m.TranscriptRow | None:
+    return session.get(m.TranscriptRow, transcript_id)
+
+
+def in_run(session: Session, run_id: str, excerpt_id: str) -> bool:
+    """Whether the run holds the excerpt."""
+    return session.get(m.RunExcerpt, (run_id, excerpt_id)) is not None
+
+
+def excerpts_with_transcripts(session: Session, excerpt_ids: Sequence[str]
+                              ) -> dict[str, tuple[m.ExcerptRow, m.TranscriptRow]]:
+    """Stored excerpts by id, each with its transcript."""
+    if not excerpt_ids:
+        return {}
+    return {e.id: (e, t) for e, t in session.execute(
+        select(m.ExcerptRow, m.TranscriptRow).join(m.TranscriptRow, m.TranscriptRow.id == m.ExcerptRow.transcript_id)
+        .where(m.ExcerptRow.id.in_(excerpt_ids)))}
+
+
+def suggestion_confidences(session: Session, run_id: str, excerpt_ids: Sequence[str]) -> dict[tuple[str, str], float]:
+    """``(excerpt id, code)`` → the confidence of the run's suggestion of that code there."""
+    return {(e, c): conf for e, c, conf in session.execute(
+        select(m.SuggestionRow.excerpt_id, m.SuggestionRow.code, m.SuggestionRow.confidence)
+        .where(m.SuggestionRow.run_id == run_id, m.SuggestionRow.excerpt_id.in_(list(excerpt_ids))))}
+
+
 def run_progress(session: Session, run_id: str) -> tuple[int, int, int]:
     """``(suggestions, still open, decisions)`` of a run."""
     counts = dict(tuple(r) for r in session.execute(
@@ -218,7 +249,8 @@ def cities_of(session: Session, run_id: str) -> list[str]:
 
 __all__ = [
     "RunContents", "active_coders", "add_emergent_code", "assignment_counts", "cities_of", "city_name",
-    "code_labels_of_origin", "code_origins", "document_pages", "emergent_topics", "excerpt_texts", "has_code",
-    "latest_signoffs", "run_contents", "run_material", "run_progress", "runs", "stored_transcript",
-    "topic_row", "topics_of", "transcript_record",
+    "code_labels_of_origin", "code_origins", "document_pages", "emergent_topics", "excerpt_row", "excerpt_texts",
+    "excerpts_with_transcripts", "has_code", "in_run", "latest_signoffs", "run_contents", "run_material",
+    "run_progress", "runs", "stored_transcript", "suggestion_confidences", "topic_row", "topics_of",
+    "transcript_record", "transcript_row",
 ]

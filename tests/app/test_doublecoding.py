@@ -138,7 +138,7 @@ def test_own_version_guards_a_double_coder_against_their_own_stale_tab(client_fo
 
 def test_double_coded_answers_the_same_for_a_few_excerpts_and_for_a_whole_queue(client_for, store, users):
     """A few excerpts are looked up by id; a queue's thousands through the run's double-coded set."""
-    from app.review import _FEW, double_coded
+    from pipeline.store.assignments import FEW, double_coded
 
     admin = client_for("admin")
     both = admin.post("/admin/assignments", {"coders": [str(users["coder"]), str(users["coder2"])], "count": "2"},
@@ -146,7 +146,7 @@ def test_double_coded_answers_the_same_for_a_few_excerpts_and_for_a_whole_queue(
     bens = admin.post("/admin/assignments", {"coders": [str(users["coder2"])], "count": "1"},
                       json=True).json()["excerpts"]
     everything = [e.id for e in world.excerpts()]
-    padding = [f"not-an-excerpt-{n}" for n in range(_FEW + 1)]
+    padding = [f"not-an-excerpt-{n}" for n in range(FEW + 1)]
     expected = {e: {users["coder"], users["coder2"]} for e in both}
     with store.session() as s:
         assert double_coded(s, world.RUN, everything) == expected  # by id
