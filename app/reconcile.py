@@ -29,8 +29,8 @@ from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
 from app.review import _known_codes, _lock_excerpt, _source, double_coded
 from pipeline.errors import NotFound
-from pipeline.review import precedence
-from pipeline.review.agreement import Agreement, agreement
+from pipeline.quality import precedence
+from pipeline.quality.agreement import Agreement, agreement
 from pipeline.store import audit
 from pipeline.store import models as m
 from pipeline.store.codebooks import codebook_for

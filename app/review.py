@@ -46,7 +46,7 @@ from pipeline.store.studies import is_latest, resolve_run
 from app.errors import BadRequest, Conflict, Forbidden
 from app.permissions import CurrentUser
 from pipeline.errors import NotFound
-from pipeline.review.priority import SPOT_CHECK_SHARE, is_spot_check, order_for_review, spot_check_order
+from pipeline.quality.priority import SPOT_CHECK_SHARE, is_spot_check, order_for_review, spot_check_order
 from pipeline.store import models as m
 from pipeline.store.db import Store
 

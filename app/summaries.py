@@ -30,7 +30,7 @@ from app.permissions import CurrentUser
 from app.review import codes_of, double_coded, effective
 from pipeline.errors import NotFound
 from pipeline.records import GUIDE_SECTIONS
-from pipeline.review import precedence
+from pipeline.quality import precedence
 from pipeline.store import audit
 from pipeline.store import models as m
 from pipeline.store.chunks import chunked

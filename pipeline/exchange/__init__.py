@@ -70,9 +70,9 @@ def _load_gold_qdpx(path, transcripts):
 
 
 def _register_gold_loader() -> None:
-    """``qualflow eval`` reads a .qdpx as gold through this (``pipeline.review.gold.load_gold``)."""
+    """``qualflow eval`` reads a .qdpx as gold through this (``pipeline.quality.gold.load_gold``)."""
     try:
-        from pipeline.review.gold import register_gold_loader
+        from pipeline.quality.gold import register_gold_loader
     except ImportError:  # an installation without the review stage
         return
     register_gold_loader(".qdpx")(_load_gold_qdpx)

@@ -9,13 +9,13 @@ import sys
 import numpy as np
 import pytest
 
-import pipeline.review.evaluate as ev
+import pipeline.quality.evaluate as ev
 from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.config import EmbedConfig
 from pipeline.embed.factory import make_embedder
 from pipeline.errors import InvalidInput
-from pipeline.review.evaluate import Predictions, gold_coding, units_for
-from pipeline.review.simulate import _queue, parse_checkpoints, simulate_review
+from pipeline.quality.evaluate import Predictions, gold_coding, units_for
+from pipeline.quality.simulate import _queue, parse_checkpoints, simulate_review
 from tests.quality.study import CODEBOOK_YAML, gold_rows, transcripts, write_corpus, write_gold_csv
 from tests.quality.test_detection import gold_for, with_chatter
 
@@ -129,7 +129,7 @@ def test_learning_from_decisions_improves_the_suggestions_on_the_synthetic_study
 def test_spot_checks_bring_excerpts_with_no_suggestion_in_the_fixed_order(study, hashing, monkeypatch):
     """Every 4th decision (share 0.25) is the next unsuggested excerpt in spot-check order:
     text the coder sees and leaves uncoded, which the queue alone never shows."""
-    from pipeline.review.priority import spot_check_order
+    from pipeline.quality.priority import spot_check_order
 
     docs, book, gold, units, coding = study
     calls = []
@@ -152,7 +152,7 @@ def test_spot_checks_bring_excerpts_with_no_suggestion_in_the_fixed_order(study,
 
 
 def test_spot_check_positions_and_order():
-    from pipeline.review.priority import is_spot_check, spot_check_order
+    from pipeline.quality.priority import is_spot_check, spot_check_order
 
     assert [p for p in range(30) if is_spot_check(p, 0.1)] == [9, 19, 29]
     assert not any(is_spot_check(p, 0) for p in range(50))

@@ -579,14 +579,14 @@ def decisions_gold(store, username: str, *, run_id: str | None = None,
 
     ``reconciled`` (gold for evaluation): on an excerpt of this coder's that an admin
     reconciled, the agreed codes replace the coder's own, whole excerpt and spans
-    (``pipeline.review.precedence``). Without it (agreement between coders) the coder's own.
+    (``pipeline.quality.precedence``). Without it (agreement between coders) the coder's own.
     """
     from pipeline.store.repository import Repository
 
     repo = Repository(store)
     current = repo.current_codes(coder=username, run_id=run_id, sources=sources)
     if reconciled and current:
-        from pipeline.review.precedence import RECONCILED
+        from pipeline.quality.precedence import RECONCILED
         from pipeline.store.codings import prevailing
 
         mine = {c.excerpt_id for c in current.values()}

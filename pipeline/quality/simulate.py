@@ -16,7 +16,7 @@ queue on gold that codes every respondent passage (exhaustive gold: an uncoded e
    settled with it (in the app they are sibling cards on the same excerpt). Each settled
    suggestion's confidence and whether it was accepted are kept for a reliability table.
    **Spot checks**: as in the app, every 10th decision (``spot_checks``, the share of cards;
-   ``pipeline.review.priority``) is instead the next excerpt with no suggestion, in the fixed
+   ``pipeline.quality.priority``) is instead the next excerpt with no suggestion, in the fixed
    pseudo-random spot-check order: text seen and left uncoded (or found coded) by the coder.
 4. **Browsing.** When no card is left before the target number of decisions, the coder reads
    on through unreviewed excerpts, highest confidence (of any code) first, as if browsing the
@@ -42,7 +42,7 @@ import numpy as np
 
 from pipeline.errors import InvalidInput
 from pipeline.records import Codebook, Excerpt, Transcript
-from pipeline.review.priority import SPOT_CHECK_SHARE, is_spot_check, order_for_review, spot_check_order
+from pipeline.quality.priority import SPOT_CHECK_SHARE, is_spot_check, order_for_review, spot_check_order
 
 RELEARN_EVERY = 25
 
@@ -140,9 +140,9 @@ def simulate_review(
     """Replay a coder who reviews the queue (see the module docstring); ``gold`` is checked
     against the codebook already (``prepare_gold``). ``documents``: those coded exhaustively
     (default: those with a gold span)."""
-    from pipeline.review import evaluate as ev
-    from pipeline.review.agreement import presence
-    from pipeline.review.detection import MIN_UNCODED_SHARE, detection, uncoded_share
+    from pipeline.quality import evaluate as ev
+    from pipeline.quality.agreement import presence
+    from pipeline.quality.detection import MIN_UNCODED_SHARE, detection, uncoded_share
 
     points_wanted = parse_checkpoints(checkpoints)
     check_relearn_every(relearn_every)
@@ -242,7 +242,7 @@ def simulate_review(
 
 def simulation_html(points: Sequence[Mapping], summary: Mapping) -> str:
     """eval.html's section: settings, the learning curve, the points and the reliability of decisions."""
-    from pipeline.review.evaluate import _fmt, _table
+    from pipeline.quality.evaluate import _fmt, _table
 
     e = html.escape
     settings = summary.get("settings", {})

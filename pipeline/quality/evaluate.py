@@ -21,13 +21,13 @@ nothing. Gold spans that reach no unit are counted (``gold_spans_unmatched``).
 **Metrics.** Per code: precision, recall, F1 and Cohen's kappa of presence/absence,
 support (units with the code in gold). Overall: macro-F1 (mean over codes with support),
 micro-F1, Cohen's kappa and Krippendorff's alpha (nominal) pooled over unit × code
-presence with a bootstrap 95% interval over units (``pipeline.review.agreement``), top-1
+presence with a bootstrap 95% interval over units (``pipeline.quality.agreement``), top-1
 accuracy and top-3 recall over units with at least one gold code (is the highest-ranked
 code, or one of the three highest, among the gold codes), and calibration: a 10-bin
 reliability table over every unit × code confidence and its expected calibration error
 (ECE). Detection: micro precision and recall, suggestions per 100 units and the share of
 suggested unit x code pairs a coder would reject, reported only where the gold has uncoded
-text (``pipeline.review.detection``). The same figures per document, language and manifest
+text (``pipeline.quality.detection``). The same figures per document, language and manifest
 attribute (city, role, ...). ``settings.measured_over`` names the level every figure is at.
 
 The machine's codes for a unit are its suggestions; at the segment level, where every
@@ -48,9 +48,9 @@ import numpy as np
 
 from pipeline.errors import InvalidInput
 from pipeline.records import Codebook, Excerpt, Transcript
-from pipeline.review.agreement import agreement, cohen_kappa, presence
-from pipeline.review.detection import LEVEL_NAMES, detection, detection_withheld, uncoded_share, withhold
-from pipeline.review.gold import Gold, GoldSpan, check_gold_codes, gold_with_parents, load_gold
+from pipeline.quality.agreement import agreement, cohen_kappa, presence
+from pipeline.quality.detection import LEVEL_NAMES, detection, detection_withheld, uncoded_share, withhold
+from pipeline.quality.gold import Gold, GoldSpan, check_gold_codes, gold_with_parents, load_gold
 
 UNIT_COVER = 0.5
 """X: a gold span that covers at least this share of a unit's characters codes the unit."""
@@ -338,7 +338,7 @@ class EvalReport:
     warnings: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     simulation: list[dict] | None = None
-    """Learning-curve points of a simulated review (``pipeline.review.simulate``)."""
+    """Learning-curve points of a simulated review (``pipeline.quality.simulate``)."""
     simulation_review: dict | None = None
     """Its settings, warnings and the reliability of the reviewed suggestions' confidence."""
 
@@ -396,7 +396,7 @@ def report_for(units: Sequence[Excerpt], transcripts: Sequence[Transcript], gold
                                                  bootstrap=bootstrap)
     overall["gold_spans_unmatched"] = unmatched
     warns = list(warnings)
-    # detection figures only where uncoded gold text means "no code" (pipeline.review.detection)
+    # detection figures only where uncoded gold text means "no code" (pipeline.quality.detection)
     level = settings.get("level", "excerpt")
     settings = {**settings, "measured_over": LEVEL_NAMES.get(level, level)}
     overall["uncoded_share"] = uncoded_share(predictions.unit_ids, coding)
@@ -614,7 +614,7 @@ def evaluate(
     """``qualflow eval`` as a function: ingest ``corpus``, load ``gold`` and ``codebook``,
     code and compare. With ``learn_from``, learn from that gold's documents first and
     evaluate on the others. With ``simulate_review`` (numbers of decisions), also replay a
-    coder reviewing the queue (``pipeline.review.simulate``), with ``spot_checks`` of its cards
+    coder reviewing the queue (``pipeline.quality.simulate``), with ``spot_checks`` of its cards
     on excerpts with no suggestion (default: the review app's share). With ``all_documents``, every
     corpus document is taken as coded exhaustively, including those with no gold code."""
     from pipeline.codebook import load_codebook
@@ -626,7 +626,7 @@ def evaluate(
     if on_unknown not in ("error", "warn"):
         raise ValueError(on_unknown)
     if simulate_review is not None:
-        from pipeline.review.simulate import check_relearn_every, parse_checkpoints
+        from pipeline.quality.simulate import check_relearn_every, parse_checkpoints
 
         simulate_review = parse_checkpoints(simulate_review)
         check_relearn_every(relearn_every)
@@ -660,7 +660,7 @@ def evaluate(
     report.settings["documents"] = "every corpus document" if all_documents else "documents with a gold code"
     report.settings["corpus"] = Path(corpus).name
     if simulate_review is not None:
-        from pipeline.review.simulate import simulate_review as simulate
+        from pipeline.quality.simulate import simulate_review as simulate
 
         started = time.perf_counter()
         simulation = simulate(ingested.transcripts, gold_data, book, checkpoints=simulate_review,
@@ -742,7 +742,7 @@ def render_html(report: EvalReport) -> str:
         parts += [f"<h2>Calibration (ECE {e(_fmt(report.calibration.get('ece')))})</h2>",
                   _table(report.calibration["bins"], ["bin", "count", "mean_confidence", "observed"])]
     if report.simulation is not None:
-        from pipeline.review.simulate import simulation_html
+        from pipeline.quality.simulate import simulation_html
 
         parts.append(simulation_html(report.simulation, report.simulation_review or {}))
     unlocated = report.gold.get("unlocated") or []
