@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.embed.factory import make_embedder
     from pipeline.mapping.learned import LearnedMapper, embed_codebook, embed_excerpts
     from pipeline.mapping.prototype import PrototypeMapper
-    from pipeline.quality.evaluate import MemoryCache
+    from pipeline.quality.machine import MemoryCache
     from pipeline.embed.centre import centre_by_language
     from pipeline.topics.model import LANGUAGE_MIN_GROUP, fit_topics
 

@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.config import EmbedConfig, MappingConfig, RunConfig
     from pipeline.embed.factory import make_embedder
     from pipeline.ingest import ingest_corpus
-    from pipeline.quality.evaluate import MemoryCache, evaluate_gold, leave_one_document_out, prepare_gold
+    from pipeline.quality.evaluate import evaluate_gold, leave_one_document_out, prepare_gold
+    from pipeline.quality.machine import MemoryCache
     from pipeline.quality.gold import load_gold
 
     console = Console(width=max(Console().width, 150))
@@ -269,7 +270,7 @@ def alaska(args) -> int:
 
     from pipeline.config import EmbedConfig, RunConfig
     from pipeline.embed.factory import make_embedder
-    from pipeline.quality.evaluate import MemoryCache
+    from pipeline.quality.machine import MemoryCache
 
     console = Console(width=max(Console().width, 150))
     config = RunConfig(embed=EmbedConfig(runtime=args.runtime))
@@ -376,7 +377,9 @@ def background_results(console, embedder, config, cache) -> dict:
     excerpts that its gold codes leave uncoded, with the shipped codebook (target: at most 3%)."""
     from pipeline.codebook import load_codebook
     from pipeline.ingest import ingest_corpus
-    from pipeline.quality.evaluate import excerpt_units, gold_coding, predict, prepare_gold
+    from pipeline.quality.evaluate import prepare_gold
+    from pipeline.quality.machine import predict
+    from pipeline.quality.units import excerpt_units, gold_coding
     from pipeline.quality.gold import load_gold
 
     book = load_codebook(SHIPPED_CODEBOOK)

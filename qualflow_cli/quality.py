@@ -60,7 +60,8 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from pipeline.errors import InvalidInput
-        from pipeline.quality.evaluate import default_out_dir, evaluate, write_report
+        from pipeline.quality.evaluate import evaluate
+        from pipeline.quality.report import default_out_dir, write_report
 
         if unknown_codes not in ("error", "warn"):
             raise InvalidInput("--unknown-codes", f"use error or warn, not {unknown_codes!r}")
@@ -115,7 +116,7 @@ def print_report(console, report) -> None:
     def f(x) -> str:
         return "–" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
 
-    from pipeline.quality.evaluate import report_title
+    from pipeline.quality.report import report_title
 
     o = report.overall
     ci = o.get("alpha_ci")

@@ -14,7 +14,8 @@ from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.config import EmbedConfig
 from pipeline.embed.factory import make_embedder
 from pipeline.errors import InvalidInput
-from pipeline.quality.evaluate import evaluate, evaluate_gold, leave_one_document_out, prepare_gold, write_report
+from pipeline.quality.evaluate import evaluate, evaluate_gold, leave_one_document_out, prepare_gold
+from pipeline.quality.report import write_report
 from pipeline.quality.gold import gold_from_texts
 from tests.quality.study import CODEBOOK_YAML, gold_rows, transcripts, write_corpus, write_gold_csv
 

@@ -48,7 +48,8 @@ def test_taguette_offsets_and_the_csv_agree(serdif):
 def test_end_to_end_with_real_weights_learning_beats_zero_shot(serdif):
     from pipeline.config import RunConfig
     from pipeline.embed.factory import make_embedder
-    from pipeline.quality.evaluate import MemoryCache, evaluate_gold, leave_one_document_out, prepare_gold
+    from pipeline.quality.evaluate import evaluate_gold, leave_one_document_out, prepare_gold
+    from pipeline.quality.machine import MemoryCache
     from pipeline.quality.gold import load_gold
 
     folder, transcripts, codebook = serdif
