@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from pipeline.exchange.importer import normalise_source
+from pipeline.exchange.sources import normalise_source
 from pipeline.exchange.project import read_project
 from pipeline.exchange.qdaxml import MACHINE_GUID, MACHINE_USER
 from pipeline.records import Transcript
