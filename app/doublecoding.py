@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from app.errors import BadRequest
 from app.permissions import CurrentUser
 from app.review import codes_of, effective
-from pipeline.review.agreement import Agreement, agreement
+from pipeline.quality.agreement import Agreement, agreement
 from pipeline.store import assignments, audit
 from pipeline.store.codebooks import codebook_for
 from pipeline.store.db import Store

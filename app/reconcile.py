@@ -4,7 +4,7 @@ codes they agreed on.
 The agreed codes are a decision like any other (append-only, audited): ``source="reconciled"``,
 by the admin, ``action`` ``code`` (``none`` when no code applies), ``codes`` the agreed set,
 no suggestion. From then on they are the excerpt's coding everywhere codes are read
-(``pipeline.review.precedence``); the coders' own decisions stay, and so does the agreement
+(``pipeline.quality.precedence``); the coders' own decisions stay, and so does the agreement
 between them ("before"). "After" compares each coder with the final codes: the agreed codes
 where an admin reconciled, the coders' common codes where they never differed.
 
@@ -27,8 +27,8 @@ from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
 from app.review import _source
 from pipeline.errors import NotFound
-from pipeline.review import precedence
-from pipeline.review.agreement import Agreement, agreement
+from pipeline.quality import precedence
+from pipeline.quality.agreement import Agreement, agreement
 from pipeline.store import audit
 from pipeline.store.assignments import double_coded, usernames
 from pipeline.store.codebooks import codebook_for, known_codes

@@ -13,7 +13,7 @@ A decision's ``codes`` is the excerpt's full code set after it, within its scope
 the coder's own for double-coded excerpts). ``accept`` adds the suggested code, ``reject``
 removes it, ``recode`` replaces it with the codes the coder picked (one or more).
 
-**Spot checks.** Every 10th card (``pipeline.review.priority.is_spot_check`` over the coder's
+**Spot checks.** Every 10th card (``pipeline.quality.priority.is_spot_check`` over the coder's
 decisions in the run) is an excerpt that has no suggestion at all, the next one in the run's
 fixed spot-check order within the coder's scope (double-coded excerpts excepted). The coder
 says ``none`` (no code applies: text seen and left uncoded, a negative for every code when
@@ -52,7 +52,7 @@ from pipeline.store.studies import get_run, is_latest, resolve_run
 from app.errors import BadRequest, Conflict, Forbidden
 from app.permissions import CurrentUser
 from pipeline.errors import NotFound
-from pipeline.review.priority import SPOT_CHECK_SHARE, is_spot_check, order_for_review, spot_check_order
+from pipeline.quality.priority import SPOT_CHECK_SHARE, is_spot_check, order_for_review, spot_check_order
 from pipeline.store.db import Store
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ first): the tie-break under ``review_order``."""
 
 review_order: Callable[[list], list] = order_for_review
 """The queue's order (rows with ``code`` and ``confidence``): uncertainty first, taking turns over
-codes (``pipeline.review.priority``). Replace it in this one place."""
+codes (``pipeline.quality.priority``). Replace it in this one place."""
 
 
 # -- decisions replayed ------------------------------------------------------------------------

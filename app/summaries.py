@@ -29,7 +29,7 @@ from app.permissions import CurrentUser
 from app.review import codes_of, double_coded, effective
 from pipeline.errors import NotFound
 from pipeline.records import GUIDE_SECTIONS
-from pipeline.review import precedence
+from pipeline.quality import precedence
 from pipeline.store import audit
 from pipeline.store import signoffs as signed
 from pipeline.store.codebooks import codebook_for
@@ -57,7 +57,7 @@ def content_sha256(content: dict) -> str:
 
 def accepted_codes(session: Session, run_id: str, excerpt_ids: Iterable[str]) -> dict[str, set[str]]:
     """The consolidated code set of each excerpt: the codes an admin reconciled it to
-    (``pipeline.review.precedence``), else the standing shared decision, or for a
+    (``pipeline.quality.precedence``), else the standing shared decision, or for a
     double-coded excerpt the codes every assigned coder applied (empty until all have decided)."""
     ids = list(excerpt_ids)
     decisions: dict[str, list[Decision]] = defaultdict(list)

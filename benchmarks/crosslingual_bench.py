@@ -94,8 +94,8 @@ def demo_corpus_with_and_without_pooling(embedder, cache) -> dict[str, dict]:
     from pipeline.codebook import load_codebook
     from pipeline.config import RunConfig
     from pipeline.ingest import ingest_corpus
-    from pipeline.review.evaluate import evaluate_gold, prepare_gold
-    from pipeline.review.gold import load_gold
+    from pipeline.quality.evaluate import evaluate_gold, prepare_gold
+    from pipeline.quality.gold import load_gold
 
     demo = REPO / "corpora" / "demo"
     transcripts = ingest_corpus(demo).transcripts
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.embed.factory import make_embedder
     from pipeline.mapping.learned import LearnedMapper, embed_codebook, embed_excerpts
     from pipeline.mapping.prototype import PrototypeMapper
-    from pipeline.review.evaluate import MemoryCache
+    from pipeline.quality.machine import MemoryCache
     from pipeline.embed.centre import centre_by_language
     from pipeline.topics.model import LANGUAGE_MIN_GROUP, fit_topics
 

@@ -5,7 +5,7 @@ usability interviews (.odt), the study's 22-code codebook (tag CSV, one sentence
 and the coders' 466 coded segments (``tags_dev.csv``; the Taguette database holds the same
 segments with offsets, and both are located in our transcripts).
 
-What is measured (``pipeline.review.evaluate``):
+What is measured (``pipeline.quality.evaluate``):
 
 1. **Zero-shot**: no human code seen. First with the codebook's one-sentence descriptions
    only; then with example phrases a researcher would add to them before coding
@@ -25,7 +25,7 @@ an excerpt no coder touched counts as "no code"). Then ablations: what each ingr
    *exhaustively* with four codes, so uncoded speech is a deliberate "none" and the excerpt
    level can count false positives. Excerpt level over all respondent speech of all eight
    documents (AK20 has no code at all, and counts): zero-shot with the codebook CSV only,
-   leave one document out, and a simulated review (``pipeline.review.simulate``) at 100,
+   leave one document out, and a simulated review (``pipeline.quality.simulate``) at 100,
    200 and 400 decisions, relearning every 25. Per code precision, recall and F1, macro-F1,
    suggestions per 100 excerpts and the share a coder would reject.
 
@@ -111,8 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.config import EmbedConfig, MappingConfig, RunConfig
     from pipeline.embed.factory import make_embedder
     from pipeline.ingest import ingest_corpus
-    from pipeline.review.evaluate import MemoryCache, evaluate_gold, leave_one_document_out, prepare_gold
-    from pipeline.review.gold import load_gold
+    from pipeline.quality.evaluate import evaluate_gold, leave_one_document_out, prepare_gold
+    from pipeline.quality.machine import MemoryCache
+    from pipeline.quality.gold import load_gold
 
     console = Console(width=max(Console().width, 150))
     started = time.perf_counter()
@@ -271,7 +272,7 @@ def alaska(args) -> int:
 
     from pipeline.config import EmbedConfig, RunConfig
     from pipeline.embed.factory import make_embedder
-    from pipeline.review.evaluate import MemoryCache
+    from pipeline.quality.machine import MemoryCache
 
     console = Console(width=max(Console().width, 150))
     config = RunConfig(embed=EmbedConfig(runtime=args.runtime))
@@ -286,9 +287,9 @@ def alaska_results(args, console, embedder, config, cache) -> dict:
 
     from pipeline.codebook import load_codebook
     from pipeline.ingest import ingest_corpus
-    from pipeline.review.evaluate import evaluate_gold, leave_one_document_out, prepare_gold
-    from pipeline.review.gold import load_gold
-    from pipeline.review.simulate import simulate_review
+    from pipeline.quality.evaluate import evaluate_gold, leave_one_document_out, prepare_gold
+    from pipeline.quality.gold import load_gold
+    from pipeline.quality.simulate import simulate_review
 
     started = time.perf_counter()
     transcripts = ingest_corpus(ALASKA / "transcripts", languages=("en",)).transcripts
@@ -380,8 +381,10 @@ def background_results(console, embedder, config, cache) -> dict:
     excerpts that its gold codes leave uncoded, with the shipped codebook (target: at most 3%)."""
     from pipeline.codebook import load_codebook
     from pipeline.ingest import ingest_corpus
-    from pipeline.review.evaluate import excerpt_units, gold_coding, predict, prepare_gold
-    from pipeline.review.gold import load_gold
+    from pipeline.quality.evaluate import prepare_gold
+    from pipeline.quality.machine import predict
+    from pipeline.quality.units import excerpt_units, gold_coding
+    from pipeline.quality.gold import load_gold
 
     book = load_codebook(SHIPPED_CODEBOOK)
     out: dict[str, dict] = {"level": "excerpt level: share of excerpts with at least one suggestion",

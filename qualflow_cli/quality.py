@@ -60,7 +60,8 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from pipeline.errors import InvalidInput
-        from pipeline.review.evaluate import default_out_dir, evaluate, write_report
+        from pipeline.quality.evaluate import evaluate
+        from pipeline.quality.report import default_out_dir, write_report
 
         if unknown_codes not in ("error", "warn"):
             raise InvalidInput("--unknown-codes", f"use error or warn, not {unknown_codes!r}")
@@ -70,7 +71,7 @@ def register(app: typer.Typer) -> None:
             corpus, stored_book = materialise_study(study, config=config)
             codebook = codebook or stored_book
             if gold_coder:
-                from pipeline.review.gold import decisions_gold
+                from pipeline.quality.gold import decisions_gold
                 from pipeline.store.db import Store
 
                 gold = decisions_gold(Store(), gold_coder, reconciled=True)  # agreed codes where reconciled
@@ -115,7 +116,7 @@ def print_report(console, report) -> None:
     def f(x) -> str:
         return "–" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
 
-    from pipeline.review.evaluate import report_title
+    from pipeline.quality.report import report_title
 
     o = report.overall
     ci = o.get("alpha_ci")

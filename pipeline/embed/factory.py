@@ -16,7 +16,7 @@ DEFAULT_MODEL = "multilingual-e5-small"
 def resolve_model_folder(model: str) -> Path:
     """A local sentence-transformers folder for ``model``: a path, or a name in the local HF cache."""
     if model == DEFAULT_MODEL:
-        from pipeline.embed.e5_convert import build_e5_folder
+        from pipeline.embed.e5 import build_e5_folder
 
         return build_e5_folder()
     path = Path(model).expanduser()

@@ -45,7 +45,7 @@ from importlib import import_module
 _PUBLIC = {
     "ExportReport": "export",
     "export_qdpx": "export",
-    "ImportReport": "importer",
+    "ImportReport": "import_report",
     "import_qdpx": "importer",
     "read_project": "project",
     "validate_project": "qdaxml",
@@ -70,10 +70,10 @@ def _load_gold_qdpx(path, transcripts):
 
 
 def _register_gold_loader() -> None:
-    """``qualflow eval`` reads a .qdpx as gold through this (``pipeline.review.gold.load_gold``)."""
+    """``qualflow eval`` reads a .qdpx as gold through this (``pipeline.quality.gold.load_gold``)."""
     try:
-        from pipeline.review.gold import register_gold_loader
-    except ImportError:  # an installation without the review stage
+        from pipeline.quality.gold import register_gold_loader
+    except ImportError:  # an installation without the quality stage
         return
     register_gold_loader(".qdpx")(_load_gold_qdpx)
 

@@ -1,4 +1,4 @@
-"""A REFI-QDA project as gold codes for ``qualflow eval`` (``pipeline.review.gold.load_gold``).
+"""A REFI-QDA project as gold codes for ``qualflow eval`` (``pipeline.quality.gold.load_gold``).
 
 A source whose text is a transcript's (as in a project qualflow exported) gives exact spans:
 its selection positions are our offsets. Any other plain-text source is the coder's own copy
@@ -13,14 +13,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from pipeline.exchange.importer import normalise_source
+from pipeline.exchange.sources import normalise_source
 from pipeline.exchange.project import read_project
 from pipeline.exchange.qdaxml import MACHINE_GUID, MACHINE_USER
 from pipeline.records import Transcript
 
 
 def load_gold_qdpx(path: Path, transcripts: Sequence[Transcript]):
-    from pipeline.review.gold import Gold, GoldSpan, Unlocated, gold_from_texts
+    from pipeline.quality.gold import Gold, GoldSpan, Unlocated, gold_from_texts
 
     project = read_project(path)
     machine = {u.guid for u in project.users if u.name == MACHINE_USER} | {MACHINE_GUID}

@@ -21,11 +21,11 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
     away; a ``recode`` or ``code`` decision states the full set, so then every other code is
     a negative; so does a spot check answered ``none`` (every code a negative). Hand-coded spans (``start``/``end``) become examples of their own text.
     On an excerpt an admin reconciled, the agreed codes are the example (all other codes
-    negatives) and the coders' own decisions on it are not (``pipeline.review.precedence``).
+    negatives) and the coders' own decisions on it are not (``pipeline.quality.precedence``).
     """
     from pipeline.store.repository import Repository
 
-    from pipeline.review.precedence import RECONCILED
+    from pipeline.quality.precedence import RECONCILED
     from pipeline.store.codings import prevailing
 
     repo = Repository(store)

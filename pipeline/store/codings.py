@@ -97,8 +97,8 @@ def current_codes(session: Session, excerpt_ids: Iterable[str] | None = None, *,
 def prevailing(current: dict[UnitKey, CurrentCoding]) -> dict[UnitKey, CurrentCoding]:
     """The codings that say what each excerpt's codes are (what an export writes): every one,
     except that on an excerpt whose latest reconciled coding stands, that coding alone; the
-    coders' own codings of it, whole or on spans, are superseded (``pipeline.review.precedence``)."""
-    from pipeline.review.precedence import RECONCILED
+    coders' own codings of it, whole or on spans, are superseded (``pipeline.quality.precedence``)."""
+    from pipeline.quality.precedence import RECONCILED
 
     agreed: dict[str, CurrentCoding] = {}
     for c in current.values():

@@ -19,7 +19,7 @@ from pathlib import Path
 
 
 def cache_dir() -> Path:
-    from pipeline.embed.e5_convert import default_cache_dir
+    from pipeline.embed.e5 import default_cache_dir
 
     versions = "-".join(_version(p) for p in ("numba", "umap-learn", "pynndescent"))
     return default_cache_dir() / "numba" / f"{versions}-py{platform.python_version()}"

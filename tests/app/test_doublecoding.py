@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app import summaries
 from app.doublecoding import coder_codings, pair_agreements
-from pipeline.review.agreement import agreement
+from pipeline.quality.agreement import agreement
 from pipeline.store import models as m
 from tests.app import world
 

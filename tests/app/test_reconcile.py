@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app import summaries
-from pipeline.review.precedence import RECONCILED
+from pipeline.quality.precedence import RECONCILED
 from pipeline.store import models as m
 from tests.app import world
 
@@ -97,7 +97,7 @@ def test_the_reconciled_codes_win_in_summaries_exports_gold_and_learning(disagre
     from pipeline.exchange import export_qdpx
     from pipeline.exchange.project import read_project
     from pipeline.mapping.resuggest import training_examples_from_decisions
-    from pipeline.review.gold import decisions_gold
+    from pipeline.quality.gold import decisions_gold
 
     with store.session() as s:  # the city summary a validator signs
         content = summaries.summary_content(s, s.get(m.Run, world.RUN), "Bologna", "")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from pipeline.codebook import codebook_from_dict
 from pipeline.exchange import import_qdpx, read_project, validate_project
-from pipeline.exchange.importer import normalise_source
+from pipeline.exchange.sources import normalise_source
 from pipeline.store import models as m
 from pipeline.store.db import Store
 from tests.exchange.study import TRANSCRIPTS, load_transcripts, make_qdpx, row_counts

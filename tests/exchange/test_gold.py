@@ -1,4 +1,4 @@
-"""A REFI-QDA project read as gold codes for ``qualflow eval`` (``pipeline.review.gold``)."""
+"""A REFI-QDA project read as gold codes for ``qualflow eval`` (``pipeline.quality.gold``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tests.exchange.test_foreign import foreign_project
 
 
 def test_a_project_is_gold_for_evaluation(sqlite_export, tmp_path):
-    from pipeline.review.gold import load_gold
+    from pipeline.quality.gold import load_gold
 
     study, path = sqlite_export
     gold = load_gold(path, TRANSCRIPTS)  # the loader registers itself with the gold module

@@ -12,9 +12,10 @@ import pytest
 from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.config import EmbedConfig
 from pipeline.embed.factory import make_embedder
-from pipeline.review.detection import MIN_UNCODED_SHARE, detection, detection_withheld
-from pipeline.review.evaluate import evaluate_gold, prepare_gold, render_html
-from pipeline.review.gold import gold_from_texts
+from pipeline.quality.detection import MIN_UNCODED_SHARE, detection, detection_withheld
+from pipeline.quality.evaluate import evaluate_gold, prepare_gold
+from pipeline.quality.report import render_html
+from pipeline.quality.gold import gold_from_texts
 from tests.factories import make_transcript
 from tests.quality.study import CODEBOOK_YAML, gold_rows, transcripts, write_corpus, write_gold_csv
 

@@ -14,8 +14,9 @@ from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.config import EmbedConfig
 from pipeline.embed.factory import make_embedder
 from pipeline.errors import InvalidInput
-from pipeline.review.evaluate import evaluate, evaluate_gold, leave_one_document_out, prepare_gold, write_report
-from pipeline.review.gold import gold_from_texts
+from pipeline.quality.evaluate import evaluate, evaluate_gold, leave_one_document_out, prepare_gold
+from pipeline.quality.report import write_report
+from pipeline.quality.gold import gold_from_texts
 from tests.quality.study import CODEBOOK_YAML, gold_rows, transcripts, write_corpus, write_gold_csv
 
 HEADLINE = ("kappa", "alpha", "alpha_ci", "macro_f1", "top1_accuracy", "top3_recall", "ece")
@@ -77,7 +78,7 @@ def test_learn_from_trains_on_its_documents_and_evaluates_the_others(study, hash
 
 
 def test_leave_one_document_out_never_trains_on_the_held_out_document(study, hashing, monkeypatch):
-    import pipeline.review.evaluate as ev
+    import pipeline.quality.evaluate as ev
 
     docs, book, gold = study
     seen = []

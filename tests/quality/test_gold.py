@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.errors import InvalidInput
-from pipeline.review.gold import (
+from pipeline.quality.gold import (
     check_gold_codes,
     gold_with_parents,
     html_text,

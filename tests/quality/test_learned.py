@@ -9,8 +9,9 @@ from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.config import EmbedConfig, MappingConfig
 from pipeline.embed.factory import make_embedder
 from pipeline.mapping.learned import LabelledExcerpt, LearnedMapper, embed_codebook, embed_excerpts
-from pipeline.review.evaluate import evaluate_gold, prepare_gold, segment_units
-from pipeline.review.gold import gold_from_texts
+from pipeline.quality.evaluate import evaluate_gold, prepare_gold
+from pipeline.quality.units import segment_units
+from pipeline.quality.gold import gold_from_texts
 from tests.quality.study import CODEBOOK_YAML, gold_rows, transcripts
 
 
@@ -156,7 +157,7 @@ def test_embedding_excerpts_reuses_text_vectors_the_caller_has():
     """A run's embed stage has the texts' vectors already: given them, only questions and
     question + text are embedded, and the result is the same."""
     from pipeline.embed.cache import text_hash
-    from pipeline.review.evaluate import MemoryCache
+    from pipeline.quality.machine import MemoryCache
 
     docs = transcripts(1)
     units = segment_units(gold_from_texts("g", [(d, [c], t) for d, c, t in gold_rows(docs)], docs), docs)

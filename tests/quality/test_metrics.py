@@ -7,14 +7,9 @@ import pytest
 from sklearn.metrics import cohen_kappa_score, f1_score, precision_recall_fscore_support
 
 from pipeline.records import Excerpt
-from pipeline.review.evaluate import (
-    gold_coding,
-    precision_recall_f1,
-    reliability,
-    score_units,
-    top_k_hits,
-)
-from pipeline.review.gold import Gold, GoldSpan
+from pipeline.quality.gold import Gold, GoldSpan
+from pipeline.quality.metrics import precision_recall_f1, reliability, score_units, top_k_hits
+from pipeline.quality.units import gold_coding
 
 CODES = ["a", "b", "c", "d"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.review.priority import order_for_review, uncertainty
+from pipeline.quality.priority import order_for_review, uncertainty
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ def serdif(shared_data):
 
 @pytest.mark.parametrize("name", ["tags_dev.csv", "serdif_dev_taguette.sqlite3"])
 def test_gold_loads_with_every_code_and_is_located_in_the_ingested_transcripts(serdif, name):
-    from pipeline.review.gold import check_gold_codes, load_gold
+    from pipeline.quality.gold import check_gold_codes, load_gold
 
     folder, transcripts, codebook = serdif
     gold = load_gold(folder / name, transcripts)
@@ -36,7 +36,7 @@ def test_gold_loads_with_every_code_and_is_located_in_the_ingested_transcripts(s
 
 
 def test_taguette_offsets_and_the_csv_agree(serdif):
-    from pipeline.review.gold import load_gold
+    from pipeline.quality.gold import load_gold
 
     folder, transcripts, _ = serdif
     spans = lambda g: {(s.transcript_id, s.start, s.end, s.codes) for s in g.spans}  # noqa: E731
@@ -48,8 +48,9 @@ def test_taguette_offsets_and_the_csv_agree(serdif):
 def test_end_to_end_with_real_weights_learning_beats_zero_shot(serdif):
     from pipeline.config import RunConfig
     from pipeline.embed.factory import make_embedder
-    from pipeline.review.evaluate import MemoryCache, evaluate_gold, leave_one_document_out, prepare_gold
-    from pipeline.review.gold import load_gold
+    from pipeline.quality.evaluate import evaluate_gold, leave_one_document_out, prepare_gold
+    from pipeline.quality.machine import MemoryCache
+    from pipeline.quality.gold import load_gold
 
     folder, transcripts, codebook = serdif
     gold = prepare_gold(load_gold(folder / "tags_dev.csv", transcripts), codebook)

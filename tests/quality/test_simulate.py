@@ -9,13 +9,14 @@ import sys
 import numpy as np
 import pytest
 
-import pipeline.review.evaluate as ev
+from pipeline.quality import machine
 from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.config import EmbedConfig
 from pipeline.embed.factory import make_embedder
 from pipeline.errors import InvalidInput
-from pipeline.review.evaluate import Predictions, gold_coding, units_for
-from pipeline.review.simulate import _queue, parse_checkpoints, simulate_review
+from pipeline.quality.machine import Predictions
+from pipeline.quality.units import gold_coding, units_for
+from pipeline.quality.simulate import _queue, parse_checkpoints, simulate_review
 from tests.quality.study import CODEBOOK_YAML, gold_rows, transcripts, write_corpus, write_gold_csv
 from tests.quality.test_detection import gold_for, with_chatter
 
@@ -65,7 +66,7 @@ def test_the_coder_settles_excerpts_in_queue_order_and_the_model_relearns_on_dec
     calls = []
     # suggests every gold code at 0.6 and, on uncoded chatter, "forge" at 0.55 (wrong: rejected)
     conf = lambda u, c, t: 0.6 if c in coding[u.id] else (0.55 if c == "forge" and not coding[u.id] else 0.1)  # noqa: E731
-    monkeypatch.setattr(ev, "predict", fake_predict(conf, calls=calls))
+    monkeypatch.setattr(machine, "predict", fake_predict(conf, calls=calls))
     sim = simulate_review(docs, gold, book, checkpoints=[10, 20], relearn_every=5, embedder=hashing, spot_checks=0)
     assert [p["decisions"] for p in sim.points] == [0, 10, 20]
     assert len(calls) == 1 + 4 and all(mapper == "detect.v1" for *_, mapper in calls)
@@ -100,7 +101,7 @@ def test_when_the_queue_runs_dry_the_coder_browses_by_highest_confidence(study, 
     calls = []
     # nothing reaches the threshold: no card at all; the last excerpts of the corpus look most likely
     conf = lambda u, c, t: 0.01 * rank[u.id] / len(units)  # noqa: E731
-    monkeypatch.setattr(ev, "predict", fake_predict(conf, calls=calls))
+    monkeypatch.setattr(machine, "predict", fake_predict(conf, calls=calls))
     sim = simulate_review(docs, gold, book, checkpoints="6", relearn_every=6, embedder=hashing, spot_checks=0)
     assert sim.points[-1]["from_browsing"] == 6 and sim.points[-1]["from_queue"] == 0
     assert set(calls[1][1]) == {u.id for u in units[-6:]}
@@ -109,7 +110,7 @@ def test_when_the_queue_runs_dry_the_coder_browses_by_highest_confidence(study, 
 
 def test_more_decisions_than_excerpts_stops_at_the_end_and_says_so(study, hashing, monkeypatch):
     docs, book, gold, units, coding = study
-    monkeypatch.setattr(ev, "predict", fake_predict(lambda u, c, t: 0.7 if c in coding[u.id] else 0.2))
+    monkeypatch.setattr(machine, "predict", fake_predict(lambda u, c, t: 0.7 if c in coding[u.id] else 0.2))
     sim = simulate_review(docs, gold, book, checkpoints=[5, 10_000], relearn_every=25, embedder=hashing)
     assert [p["decisions"] for p in sim.points] == [0, 5, len(units)]
     assert sim.points[-1]["excerpts_left"] == 0 and sim.points[-1]["macro_f1"] is None
@@ -129,12 +130,12 @@ def test_learning_from_decisions_improves_the_suggestions_on_the_synthetic_study
 def test_spot_checks_bring_excerpts_with_no_suggestion_in_the_fixed_order(study, hashing, monkeypatch):
     """Every 4th decision (share 0.25) is the next unsuggested excerpt in spot-check order:
     text the coder sees and leaves uncoded, which the queue alone never shows."""
-    from pipeline.review.priority import spot_check_order
+    from pipeline.quality.priority import spot_check_order
 
     docs, book, gold, units, coding = study
     calls = []
     conf = lambda u, c, t: 0.6 if c in coding[u.id] else 0.1  # noqa: E731  (only coded excerpts are suggested)
-    monkeypatch.setattr(ev, "predict", fake_predict(conf, calls=calls))
+    monkeypatch.setattr(machine, "predict", fake_predict(conf, calls=calls))
     sim = simulate_review(docs, gold, book, checkpoints=[8], relearn_every=8, embedder=hashing, spot_checks=0.25,
                           spot_check_salt="s")
     end = sim.points[-1]
@@ -152,7 +153,7 @@ def test_spot_checks_bring_excerpts_with_no_suggestion_in_the_fixed_order(study,
 
 
 def test_spot_check_positions_and_order():
-    from pipeline.review.priority import is_spot_check, spot_check_order
+    from pipeline.quality.priority import is_spot_check, spot_check_order
 
     assert [p for p in range(30) if is_spot_check(p, 0.1)] == [9, 19, 29]
     assert not any(is_spot_check(p, 0) for p in range(50))
@@ -175,7 +176,7 @@ def test_bad_relearn_every_and_a_mapper_that_does_not_learn(study, hashing, monk
     with pytest.raises(InvalidInput, match="--relearn-every"):
         simulate_review(docs, gold, book, checkpoints=[5], relearn_every=0, embedder=hashing)
     calls = []
-    monkeypatch.setattr(ev, "predict", fake_predict(lambda u, c, t: 0.2, calls=calls))
+    monkeypatch.setattr(machine, "predict", fake_predict(lambda u, c, t: 0.2, calls=calls))
     sim = simulate_review(docs, gold, book, checkpoints=[3], relearn_every=3, mapper="prototype.v1", embedder=hashing)
     assert sim.settings["mapper"] == "detect.v1" and {m for *_, m in calls} == {"detect.v1"}
 

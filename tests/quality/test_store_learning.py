@@ -11,7 +11,7 @@ from pipeline.embed.factory import make_embedder
 from pipeline.mapping.learned import embed_codebook
 from pipeline.mapping.resuggest import resuggest, training_examples_from_decisions
 from pipeline.mapping.prototype import PrototypeMapper
-from pipeline.review.gold import decisions_gold
+from pipeline.quality.gold import decisions_gold
 from pipeline.segment import segment_transcript
 from pipeline.store import models as m
 from pipeline.store.db import Store

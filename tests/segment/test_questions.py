@@ -35,8 +35,8 @@ def test_interviewer_turns_of_three_words_with_content_are_questions(text):
     ("en", "Do you trust the other parents?", "mhm okay"),
 ])
 def test_excerpts_and_segment_units_skip_backchannels_for_the_question(lang, question, backchannel):
-    from pipeline.review.evaluate import segment_units
-    from pipeline.review.gold import Gold, GoldSpan
+    from pipeline.quality.units import segment_units
+    from pipeline.quality.gold import Gold, GoldSpan
 
     t = make_transcript("T", [
         ("I", "interviewer", question),

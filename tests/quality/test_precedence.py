@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 from pipeline.store.codings import CurrentCoding, prevailing
-from pipeline.review.precedence import RECONCILED, reconciled, standing
+from pipeline.quality.precedence import RECONCILED, reconciled, standing
 
 
 def _d(id, excerpt, codes=(), *, action="code", source="app", undoes=None):

