@@ -61,6 +61,9 @@ class DoubleCoded:
     reconciled_by: str | None
     version: int
     """Decisions on the excerpt in the run: the form's guard against a stale page."""
+    changed_since: tuple[str, ...] = ()
+    """Coders who decided on the excerpt again after it was reconciled (the agreed codes
+    still stand; the admin may want to look again)."""
 
     @property
     def differ(self) -> bool:
@@ -121,10 +124,12 @@ def load(store: Store, run_id: str, *, bootstrap: int = 500) -> Reconciliation:
             e, t = details[excerpt_id]
             by = agreed.get(excerpt_id)
             coders = tuple(sorted((names[u], tuple(sorted(codings[u][excerpt_id]))) for u in private[excerpt_id]))
+            later = sorted({names[d.user_id] for d in rows.get(excerpt_id, ())
+                            if by is not None and d.id > by.id and d.user_id in private[excerpt_id]})
             items.append(DoubleCoded(
                 excerpt_id, e.text, e.question, e.speaker, t.id, t.city, t.role, e.language, _source(e, t), coders,
                 tuple(sorted(by.codes or ())) if by is not None else None, names.get(by.user_id) if by else None,
-                len(rows.get(excerpt_id, ()))))
+                len(rows.get(excerpt_id, ())), tuple(later)))
     before = tuple(pair_agreements(store, run_id, bootstrap=bootstrap))
     final = {i.excerpt_id: frozenset(i.final) for i in items if i.final is not None}
     after = []

@@ -136,6 +136,9 @@ def test_a_later_change_by_a_coder_does_not_undo_the_agreement(disagreement, cli
     # the coders still code blind: ben's queue shows his own codes, never the agreed or ana's
     item = ben.get("/queue?status=all").text.split(f'id="s{funding}"', 1)[1]
     assert re.search(r'<span class="codes">([^<]*)</span>', item).group(1) == "regulation, trust"
+    # the admin sees that ben decided again after the agreement; ana did not
+    card = admin.get("/admin/reconcile").text.split(f'data-excerpt="{first}"', 1)[1].split("</article>", 1)[0]
+    assert "Changed since the agreement by ben" in card and "ana" not in card.split("Changed since", 1)[1].split("</p>")[0]
 
 
 def test_stale_unknown_undoubled_and_read_only_reconciliations_are_refused(disagreement, client_for, store, users):
