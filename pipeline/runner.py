@@ -5,6 +5,10 @@ A run writes into a hidden temporary folder beside its final one and renames it 
 end, so ``outputs/<run_id>/`` either exists complete or not at all. Store writes are
 transactions: transcripts, excerpts and embeddings are reusable caches on their own, and a
 run's conclusions (scores, suggestions, topics, quarantine) are saved in one transaction.
+
+At a little over 400 lines this file is longer than the others on purpose: it is the list of
+stages the flow runs, in order, each a short function over the stage's own package, and
+reading it top to bottom is reading a run.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from pipeline.errors import NotFound
 from pipeline.records import Codebook, Excerpt, ExcerptCoding, Quarantined, Topic, TopicAssignment, Transcript
 from pipeline.store import models as m
+from pipeline.store import ingest_cache
 from pipeline.store.chunks import chunked
 from pipeline.store.codebooks import codebook_for
 from pipeline.store.codings import CurrentCoding, UnitKey, current_codes, dismissed_codes
@@ -294,74 +295,26 @@ class Repository:
 
     # -- transcripts and excerpts ------------------------------------------------------------
     def save_transcripts(self, transcripts: Sequence[Transcript], ingest_keys: dict[str, str] | None = None) -> None:
-        """Insert new transcripts, replace changed ones (their turns too), leave unchanged ones.
-
-        ``ingest_keys``: the ``reuse.ingest_key`` of the transcripts just read from their files;
-        each is stored with its transcript (rewritten unless stored under that key already), so
-        that a later run with the same key takes it from here (``stored_transcripts``)."""
-        ingest_keys = ingest_keys or {}
+        """Insert new transcripts, replace changed ones (their turns too), leave unchanged ones;
+        remember each one's ingest key (``ingest_cache.save_transcripts``)."""
         with self.store.transaction() as s:
-            known = dict(s.execute(select(m.IngestCacheRow.transcript_id, m.IngestCacheRow.ingest_key).where(
-                m.IngestCacheRow.transcript_id.in_(list(ingest_keys)))).all()) if ingest_keys else {}
-            rewrite = {i for i, key in ingest_keys.items() if known.get(i) != key}
-            write_transcripts(s, transcripts, rewrite)
-            s.flush()
-            from pipeline.ingest.reuse import meta_to_json
-
-            for t in transcripts:
-                if t.id in rewrite:
-                    s.execute(delete(m.IngestCacheRow).where(m.IngestCacheRow.transcript_id == t.id))
-                    insert_ignoring_duplicates(s, m.IngestCacheRow, [dict(
-                        transcript_id=t.id, ingest_key=ingest_keys[t.id], meta=meta_to_json(t.meta))])
+            ingest_cache.save_transcripts(s, transcripts, ingest_keys or {})
 
     def stored_transcripts(self, asked: dict[str, tuple[str, str]]) -> dict[str, Transcript]:
-        """The transcripts stored under exactly the ingest key asked for (``ingest_corpus``'s ``stored``):
-        ``{interview_id: (ingest_key, source_path)}`` in, ``{interview_id: Transcript}`` out."""
-        from pipeline.ingest.reuse import meta_from_json, transcript_from_store
-
-        found: dict[str, Transcript] = {}
+        """The transcripts stored under exactly the ingest key asked for (``ingest_cache.stored_transcripts``)."""
         with self.store.session() as s:
-            for part in chunked(sorted(asked)):
-                rows = s.execute(select(m.IngestCacheRow, m.TranscriptRow).join(
-                    m.TranscriptRow, m.TranscriptRow.id == m.IngestCacheRow.transcript_id).where(
-                    m.IngestCacheRow.transcript_id.in_(part))).all()
-                hits = {cache.transcript_id: (cache, t) for cache, t in rows if cache.ingest_key == asked[t.id][0]}
-                turns: dict[str, list[dict]] = {}
-                for u in s.scalars(select(m.TurnRow).where(m.TurnRow.transcript_id.in_(list(hits)))):
-                    turns.setdefault(u.transcript_id, []).append(dict(
-                        idx=u.idx, speaker=u.speaker, role=u.role, start=u.start, end=u.end, lang=u.lang,
-                        time_start=u.time_start, time_end=u.time_end, page=u.page))
-                for i, (cache, t) in hits.items():
-                    found[i] = transcript_from_store(
-                        id=i, meta=meta_from_json(cache.meta), source_path=asked[i][1], source_sha256=t.source_sha256,
-                        format=t.format, encoding=t.encoding, text=t.text, language=t.language,
-                        source_type=t.source_type, turns=turns.get(i, []))
-        return found
+            return ingest_cache.stored_transcripts(s, asked)
 
     def stored_excerpts(self, segment_keys: dict[str, str]) -> dict[str, list[Excerpt]]:
         """The excerpts, in order, of each transcript last segmented under exactly the key asked for."""
-        found: dict[str, list[Excerpt]] = {}
         with self.store.session() as s:
-            for part in chunked(sorted(segment_keys)):
-                hits = {row.transcript_id: list(row.excerpt_ids) for row in s.scalars(
-                    select(m.IngestCacheRow).where(m.IngestCacheRow.transcript_id.in_(part)))
-                    if row.segment_key is not None and row.segment_key == segment_keys[row.transcript_id]
-                    and row.excerpt_ids is not None}
-                rows = excerpts_by_id(s, [e for ids in hits.values() for e in ids])
-                for i, ids in hits.items():
-                    if all(e in rows for e in ids):
-                        found[i] = [excerpt_record(rows[e]) for e in ids]
-        return found
+            return ingest_cache.stored_excerpts(s, segment_keys)
 
     def remember_segmentation(self, segmented: dict[str, tuple[str, list[str]]]) -> None:
-        """``{transcript_id: (segment_key, excerpt ids in order)}`` for transcripts that have an
-        ingest-cache row (the others were not read from a file, e.g. survey respondents)."""
-        if not segmented:
-            return
-        with self.store.transaction() as s:
-            for part in chunked(sorted(segmented)):
-                for row in s.scalars(select(m.IngestCacheRow).where(m.IngestCacheRow.transcript_id.in_(part))):
-                    row.segment_key, row.excerpt_ids = segmented[row.transcript_id][0], list(segmented[row.transcript_id][1])
+        """``{transcript_id: (segment_key, excerpt ids in order)}`` (``ingest_cache.remember_segmentation``)."""
+        if segmented:
+            with self.store.transaction() as s:
+                ingest_cache.remember_segmentation(s, segmented)
 
     def save_excerpts(self, excerpts: Sequence[Excerpt]) -> int:
         """Insert excerpts not yet stored (ids are content-derived, so existing ones are identical)."""
