@@ -18,51 +18,14 @@ import numpy as np
 from pipeline.errors import InvalidInput
 from pipeline.records import Codebook, Excerpt, Transcript
 from pipeline.quality.gold import Gold, check_gold_codes, gold_with_parents, load_gold
-from pipeline.quality.machine import MemoryCache, Predictions, predict
+from pipeline.quality.machine import Predictions, predict, run_defaults
 from pipeline.quality.metrics import BINS
 from pipeline.quality.report import EvalReport, report_for
-from pipeline.quality.units import GOLD_COVER, LEVELS, UNIT_COVER, gold_coding, units_for
+from pipeline.quality.units import GOLD_COVER, LEVELS, UNIT_COVER, gold_coding, scored_codebook, units_for
 
 
 def prepare_gold(gold: Gold, codebook: Codebook, *, on_unknown: str = "error") -> Gold:
     return gold_with_parents(check_gold_codes(gold, codebook, on_unknown=on_unknown), codebook)
-
-
-def scored_codebook(codebook: Codebook, *golds: Gold | None) -> tuple[Codebook, list[str]]:
-    """The codebook restricted to the code families (dimensions) the gold codes use, and a
-    warning naming those left out.
-
-    Families are coded independently, so leaving one out changes nothing in the others'
-    suggestions; scoring one the gold never codes would count every suggestion of it as
-    wrong (gold of barriers only, a codebook of barriers and conditions). A codebook with
-    one family, or gold that uses every family, is returned as it is.
-    """
-    from pipeline.codebook.dimensions import dimensions, dimensions_used, restrict
-
-    every = [d.name for d in dimensions(codebook)]
-    if len(every) == 1:
-        return codebook, []
-    used = dimensions_used(codebook, {c for g in golds if g is not None for s in g.spans for c in s.codes})
-    if not used or used == every:
-        return codebook, []
-    left_out = [d for d in every if d not in used]
-    return restrict(codebook, used), [
-        f"the gold codes no code of the dimension(s) {', '.join(left_out)}: scored on {', '.join(used)} only "
-        f"(dimensions are coded independently, so this changes no other suggestion)"]
-
-
-
-def _defaults(config, embedder, cache):
-    """The run config (default settings when none), its embedder when none is given, and an
-    in-process vector cache when none is given."""
-    from pipeline.config import RunConfig
-
-    config = config or RunConfig()
-    if embedder is None:
-        from pipeline.embed.factory import make_embedder
-
-        embedder = make_embedder(config.embed)
-    return config, embedder, (cache if cache is not None else MemoryCache())
 
 
 def evaluate_gold(
@@ -88,7 +51,7 @@ def evaluate_gold(
     documents the gold codes exhaustively, when some carry no code at all (default: those with
     a gold span)."""
     started = time.perf_counter()
-    config, embedder, cache = _defaults(config, embedder, cache)
+    config, embedder, cache = run_defaults(config, embedder, cache)
     mapper = mapper or config.mapping.mapper
     codebook, left_out = scored_codebook(codebook, gold, train_gold)
     warnings = [*warnings, *left_out]
@@ -142,7 +105,7 @@ def leave_one_document_out(
     ``documents`` as for ``evaluate_gold`` (at the excerpt level, a document with no code is a
     fold too). ``mapper``: a mapper that learns; default the config's."""
     started = time.perf_counter()
-    config, embedder, cache = _defaults(config, embedder, cache)
+    config, embedder, cache = run_defaults(config, embedder, cache)
     mapper = mapper or config.mapping.mapper
     codebook, left_out = scored_codebook(codebook, gold)
     documents = sorted(gold.transcript_ids if documents is None or level == "segment" else documents)
@@ -236,7 +199,7 @@ def evaluate(
     loaded = gold if isinstance(gold, Gold) else load_gold(gold, ingested.transcripts)  # a Gold: from decisions
     gold_data = prepare_gold(loaded, book, on_unknown=on_unknown)
     if simulate_review is not None:  # one embedder and one vector cache for both
-        run_config, embedder, cache = _defaults(run_config, embedder, cache)
+        run_config, embedder, cache = run_defaults(run_config, embedder, cache)
     train_gold = None
     if learn_from is not None:
         train_gold = prepare_gold(load_gold(learn_from, ingested.transcripts), book, on_unknown=on_unknown)
@@ -260,4 +223,4 @@ def evaluate(
     return report
 
 
-__all__ = ["evaluate", "evaluate_gold", "leave_one_document_out", "prepare_gold", "scored_codebook"]
+__all__ = ["evaluate", "evaluate_gold", "leave_one_document_out", "prepare_gold"]

@@ -96,4 +96,17 @@ def predict(
     return Predictions(tuple(u.id for u in units), codes, confidence, suggested)
 
 
-__all__ = ["MemoryCache", "Predictions", "predict"]
+def run_defaults(config, embedder, cache):
+    """The run config (default settings when none), its embedder when none is given, and an
+    in-process vector cache when none is given."""
+    from pipeline.config import RunConfig
+
+    config = config or RunConfig()
+    if embedder is None:
+        from pipeline.embed.factory import make_embedder
+
+        embedder = make_embedder(config.embed)
+    return config, embedder, (cache if cache is not None else MemoryCache())
+
+
+__all__ = ["MemoryCache", "Predictions", "predict", "run_defaults"]

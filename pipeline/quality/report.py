@@ -177,7 +177,6 @@ def render_html(report: EvalReport) -> str:
         parts += [f"<h2>Calibration (ECE {e(_fmt(report.calibration.get('ece')))})</h2>",
                   _table(report.calibration["bins"], ["bin", "count", "mean_confidence", "observed"])]
     if report.simulation is not None:
-        from pipeline.quality.simulate import simulation_html
 
         parts.append(simulation_html(report.simulation, report.simulation_review or {}))
     unlocated = report.gold.get("unlocated") or []
@@ -188,4 +187,68 @@ def render_html(report: EvalReport) -> str:
     return "\n".join(parts)
 
 
-__all__ = ["EvalReport", "breakdown", "default_out_dir", "render_html", "report_for", "report_title", "write_report"]
+def simulation_html(points: Sequence[Mapping], summary: Mapping) -> str:
+    """eval.html's section: settings, the learning curve, the points and the reliability of decisions."""
+
+    e = html.escape
+    settings = summary.get("settings", {})
+    reliability = summary.get("reliability", {})
+    parts = ["<h2>Simulated review: learning from decisions</h2>",
+             "<p>" + e(", ".join(f"{k}: {v}" for k, v in settings.items())) + "</p>"]
+    parts += [f"<p class='warn'>{e(w)}</p>" for w in summary.get("warnings", [])]
+    parts += [learning_curve_svg(points),
+              _table(points, ["decisions", "from_queue", "from_browsing", "excerpts_left", "macro_f1", "precision",
+                              "recall", "suggestions_per_100", "reviewed_suggestions", "accepted_share"])]
+    if reliability.get("bins"):
+        parts += [f"<h3>Confidence of reviewed suggestions against acceptance "
+                  f"(ECE {e(_fmt(reliability.get('ece')))}, {e(str(reliability.get('count')))} suggestions)</h3>",
+                  _table(reliability["bins"], ["bin", "count", "mean_confidence", "observed"])]
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------------------
+# The learning curve, for eval.html
+# --------------------------------------------------------------------------------------
+
+CURVES = (("macro_f1", "macro-F1", "#1f77b4"), ("precision", "precision", "#2ca02c"), ("recall", "recall", "#d62728"))
+
+
+def learning_curve_svg(points: Sequence[Mapping], width: int = 560, height: int = 260) -> str:
+    """An inline SVG of macro-F1, precision and recall against decisions (no script, every label escaped)."""
+    e = html.escape
+    left, right, top, bottom = 48, 120, 12, 36
+    w, h = width - left - right, height - top - bottom
+    xs = [int(p["decisions"]) for p in points]
+    x_max = max(xs + [1])
+
+    def x(v: float) -> float:
+        return left + w * v / x_max
+
+    def y(v: float) -> float:
+        return top + h * (1 - v)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+             f'aria-label="learning curve">',
+             f'<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" stroke="#999"/>']
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        parts.append(f'<line x1="{left}" x2="{left + w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#eee"/>'
+                     f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end">'
+                     f'{e(f"{tick:.2f}")}</text>')
+    for v in sorted(set(xs)):
+        parts.append(f'<text x="{x(v):.1f}" y="{top + h + 16}" font-size="11" text-anchor="middle">{e(str(v))}</text>')
+    parts.append(f'<text x="{left + w / 2:.1f}" y="{height - 4}" font-size="11" text-anchor="middle">'
+                 f'{e("decisions")}</text>')
+    for k, (key, label, colour) in enumerate(CURVES):
+        pts = [(x(p["decisions"]), y(float(p[key]))) for p in points if p.get(key) is not None]
+        if pts:
+            path = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            parts += [f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{colour}"/>' for a, b in pts]
+        parts.append(f'<text x="{left + w + 10}" y="{top + 14 + 16 * k}" font-size="12" fill="{colour}">'
+                     f'{e(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+__all__ = ["EvalReport", "breakdown", "default_out_dir", "learning_curve_svg", "render_html", "report_for", "report_title",
+           "simulation_html", "write_report"]

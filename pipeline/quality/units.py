@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline.errors import InvalidInput
-from pipeline.records import Excerpt, Transcript
+from pipeline.records import Codebook, Excerpt, Transcript
 from pipeline.quality.gold import Gold, GoldSpan
 
 UNIT_COVER = 0.5
@@ -107,4 +107,28 @@ def units_for(level: str, gold: Gold, transcripts: Sequence[Transcript], segment
     raise InvalidInput("--level", f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
 
 
-__all__ = ["GOLD_COVER", "LEVELS", "UNIT_COVER", "excerpt_units", "gold_coding", "segment_units", "units_for"]
+def scored_codebook(codebook: Codebook, *golds: Gold | None) -> tuple[Codebook, list[str]]:
+    """The codebook restricted to the code families (dimensions) the gold codes use, and a
+    warning naming those left out.
+
+    Families are coded independently, so leaving one out changes nothing in the others'
+    suggestions; scoring one the gold never codes would count every suggestion of it as
+    wrong (gold of barriers only, a codebook of barriers and conditions). A codebook with
+    one family, or gold that uses every family, is returned as it is.
+    """
+    from pipeline.codebook.dimensions import dimensions, dimensions_used, restrict
+
+    every = [d.name for d in dimensions(codebook)]
+    if len(every) == 1:
+        return codebook, []
+    used = dimensions_used(codebook, {c for g in golds if g is not None for s in g.spans for c in s.codes})
+    if not used or used == every:
+        return codebook, []
+    left_out = [d for d in every if d not in used]
+    return restrict(codebook, used), [
+        f"the gold codes no code of the dimension(s) {', '.join(left_out)}: scored on {', '.join(used)} only "
+        f"(dimensions are coded independently, so this changes no other suggestion)"]
+
+
+__all__ = ["GOLD_COVER", "LEVELS", "UNIT_COVER", "excerpt_units", "gold_coding", "scored_codebook", "segment_units",
+           "units_for"]

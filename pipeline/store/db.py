@@ -10,10 +10,12 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.store.chunks import chunked
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_DB = Path("outputs") / "qualflow.db"
@@ -100,3 +102,27 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_ignoring_duplicates(session: Session, model, rows: Sequence[dict]) -> int:
+    """Insert rows whose primary key is new; skip the others without an error.
+
+    Caches (transcripts, excerpts, embeddings, the pseudonym key) are written by every run, and
+    two runs, or a run resumed after a crash, may write the same rows at once: with
+    ``ON CONFLICT DO NOTHING`` the second writer neither fails nor duplicates anything.
+    """
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect)
+    key = list(model.__table__.primary_key.columns)[0]
+    statement = insert(model).on_conflict_do_nothing().returning(key)  # rowcount is -1 for executemany on psycopg
+    inserted = 0
+    for part in chunked(list(rows), 200):
+        inserted += len(session.connection().execute(statement, list(part)).all())
+    return inserted

@@ -24,7 +24,8 @@ def save_transcripts(s: Session, transcripts: Sequence[Transcript], ingest_keys:
     """Write the transcripts (``repository.write_transcripts``); those read under a new ingest key
     are rewritten, even if their text is unchanged, and stored with that key."""
     from pipeline.ingest.reuse import meta_to_json
-    from pipeline.store.repository import insert_ignoring_duplicates, write_transcripts
+    from pipeline.store.db import insert_ignoring_duplicates
+    from pipeline.store.repository import write_transcripts
 
     known = dict(s.execute(select(m.IngestCacheRow.transcript_id, m.IngestCacheRow.ingest_key).where(
         m.IngestCacheRow.transcript_id.in_(list(ingest_keys)))).all()) if ingest_keys else {}

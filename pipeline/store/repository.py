@@ -22,6 +22,7 @@ from pipeline.records import Codebook, Excerpt, ExcerptCoding, Quarantined, Topi
 from pipeline.store import models as m
 from pipeline.store import ingest_cache
 from pipeline.store.chunks import chunked
+from pipeline.store.db import insert_ignoring_duplicates
 from pipeline.store.codebooks import codebook_for
 from pipeline.store.codings import CurrentCoding, UnitKey, current_codes, dismissed_codes
 from pipeline.store.db import Store
@@ -75,30 +76,6 @@ def write_pseudonyms(session: Session, entries: Iterable[tuple[str, str, str]]) 
     """Add new pseudonym key entries (inside the caller's transaction); how many were new."""
     return insert_ignoring_duplicates(session, m.PseudonymRow, [
         {"kind": k, "original": o, "pseudonym": p, "created_at": utcnow()} for k, o, p in entries])
-
-
-def insert_ignoring_duplicates(session: Session, model, rows: Sequence[dict]) -> int:
-    """Insert rows whose primary key is new; skip the others without an error.
-
-    Caches (transcripts, excerpts, embeddings, the pseudonym key) are written by every run, and
-    two runs, or a run resumed after a crash, may write the same rows at once: with
-    ``ON CONFLICT DO NOTHING`` the second writer neither fails nor duplicates anything.
-    """
-    if not rows:
-        return 0
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(dialect)
-    key = list(model.__table__.primary_key.columns)[0]
-    statement = insert(model).on_conflict_do_nothing().returning(key)  # rowcount is -1 for executemany on psycopg
-    inserted = 0
-    for part in chunked(list(rows), 200):
-        inserted += len(session.connection().execute(statement, list(part)).all())
-    return inserted
 
 
 def write_codebook(s: Session, codebook: Codebook, content: dict) -> None:

@@ -41,7 +41,7 @@ def check_study_name(name: str, where: str = "--study") -> str:
 def ensure_study(session: Session, name: str, *, origin: str = "run", codebook_id: str | None = None) -> m.Study:
     """The study called ``name``, created if new (inside the caller's transaction)."""
     from pipeline.store.models import utcnow
-    from pipeline.store.repository import insert_ignoring_duplicates
+    from pipeline.store.db import insert_ignoring_duplicates
 
     study = session.get(m.Study, name)
     if study is None:  # two runs of a new study may start at once: the insert that loses adds nothing

@@ -7,7 +7,8 @@ import pytest
 from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.config import EmbedConfig
 from pipeline.embed.factory import make_embedder
-from pipeline.quality.evaluate import evaluate_gold, prepare_gold, scored_codebook
+from pipeline.quality.evaluate import evaluate_gold, prepare_gold
+from pipeline.quality.units import scored_codebook
 from pipeline.quality.gold import gold_from_texts
 from tests.quality.study import CODEBOOK_YAML, gold_rows, transcripts
 
