@@ -19,15 +19,6 @@ SURVEY = {"item": "grant_hard", "label": "Applying for public grants is hard", "
           "agree_low": 0.56, "agree_high": 0.73, "links": ["funding_calls"]}
 
 
-def _sha(page: str) -> str:
-    return re.search(r'name="content_sha256" value="([0-9a-f]{64})"', page).group(1)
-
-
-def _accept(coder, store, key):
-    sid = world.suggestion_ids(store)[key]
-    response = coder.post(f"/suggestions/{sid}/decision", {"action": "accept", "version": world.version_of(store, sid)},
-                          json=True)
-    assert response.status_code == 200, response.text
 
 
 def _set_survey(store, items):
@@ -39,7 +30,7 @@ def _set_survey(store, items):
 
 def test_city_page_shows_triangulation_pictures_and_a_linked_draft(client_for, store):
     _set_survey(store, [SURVEY])
-    _accept(client_for("coder"), store, (0, "funding_calls"))
+    world.accept(client_for("coder"), store, (0, "funding_calls"))
     page = client_for("validator").get("/cities/Bologna").text
     assert 'id="triangulation"' in page and "Applying for public grants is hard: 65% agree (n=117)" in page
     assert "Barrier \u00d7 condition, Bologna" in page and "Prevalence by role, Bologna" in page
@@ -61,9 +52,9 @@ def test_no_survey_draws_no_likert_bars(client_for, store):
 def test_a_changed_survey_summary_reopens_city_and_comparison(client_for, store):
     _set_survey(store, [SURVEY])
     validator = client_for("validator")
-    assert validator.post("/cities/Bologna/signoff", {"comment": "ok", "content_sha256": _sha(
+    assert validator.post("/cities/Bologna/signoff", {"comment": "ok", "content_sha256": world.signed_sha(
         validator.get("/cities/Bologna").text)}).status_code == 303
-    assert validator.post("/comparison/signoff", {"comment": "ok", "content_sha256": _sha(
+    assert validator.post("/comparison/signoff", {"comment": "ok", "content_sha256": world.signed_sha(
         validator.get("/comparison").text)}).status_code == 303
     assert 'data-state="signed"' in validator.get("/cities/Bologna").text
     assert 'data-state="signed"' in validator.get("/comparison").text
@@ -89,7 +80,7 @@ def test_comparison_is_edited_and_signed_and_locks(client_for, store):
     assert validator.post("/comparison/narrative", {"text": "Funding calls everywhere."}).status_code == 303
     page = validator.get("/comparison").text
     assert "Funding calls everywhere." in page
-    assert validator.post("/comparison/signoff", {"comment": "", "content_sha256": _sha(page)}).status_code == 303
+    assert validator.post("/comparison/signoff", {"comment": "", "content_sha256": world.signed_sha(page)}).status_code == 303
     assert validator.post("/comparison/narrative", {"text": "late edit"}).status_code == 409
     assert client_for("coder").get("/comparison").status_code == 403
 
@@ -127,10 +118,10 @@ def test_signed_pdfs_carry_the_triangulation_and_the_linked_narrative(client_for
 
     _set_survey(store, [SURVEY])
     validator = client_for("validator")
-    _accept(client_for("coder"), store, (0, "funding_calls"))
-    assert validator.post("/cities/Bologna/signoff", {"comment": "ok", "content_sha256": _sha(
+    world.accept(client_for("coder"), store, (0, "funding_calls"))
+    assert validator.post("/cities/Bologna/signoff", {"comment": "ok", "content_sha256": world.signed_sha(
         validator.get("/cities/Bologna").text)}).status_code == 303
-    assert validator.post("/comparison/signoff", {"comment": "ok", "content_sha256": _sha(
+    assert validator.post("/comparison/signoff", {"comment": "ok", "content_sha256": world.signed_sha(
         validator.get("/comparison").text)}).status_code == 303
     with store.session() as s:
         city_row = s.query(m.SignOff).filter_by(city="Bologna").one()

@@ -13,28 +13,18 @@ from pipeline.store import models as m
 from tests.app import world
 
 
-def _sha(page: str) -> str:
-    return re.search(r'name="content_sha256" value="([0-9a-f]{64})"', page).group(1)
-
-
-def _accept(coder, store, key):
-    sid = world.suggestion_ids(store)[key]
-    response = coder.post(f"/suggestions/{sid}/decision", {"action": "accept", "version": world.version_of(store, sid)},
-                          json=True)
-    assert response.status_code == 200, response.text
-    return response
 
 
 def _sign(validator, city="Bologna", comment="Looks right."):
     page = validator.get(f"/cities/{city}").text
-    return validator.post(f"/cities/{city}/signoff", {"comment": comment, "content_sha256": _sha(page)})
+    return validator.post(f"/cities/{city}/signoff", {"comment": comment, "content_sha256": world.signed_sha(page)})
 
 
 def test_summary_counts_accepted_codes_only_with_click_through(client_for, store):
     validator, coder = client_for("validator"), client_for("coder")
     page = validator.get("/cities/Bologna").text
     assert "0 reviewed by coders" in page and "0% (0/4; 0/2 int.)" in page  # suggestions alone count for nothing
-    _accept(coder, store, (0, "funding_calls"))
+    world.accept(coder, store, (0, "funding_calls"))
     _decline = coder.post(f"/suggestions/{world.suggestion_ids(store)[(1, 'trust')]}/decision",
                           {"action": "reject", "version": 1}, json=True)
     page = validator.get("/cities/Bologna").text
@@ -50,7 +40,7 @@ def test_summary_counts_accepted_codes_only_with_click_through(client_for, store
 
 def test_sub_code_counts_for_its_parent_and_sections_are_reported(client_for, store):
     validator, coder = client_for("validator"), client_for("coder")
-    _accept(coder, store, (0, "funding_calls/reporting"))
+    world.accept(coder, store, (0, "funding_calls/reporting"))
     with store.session() as s:
         content = summaries.summary_content(s, s.get(m.Run, world.RUN), "Bologna", "")
     row = next(p for p in content["prevalence_by_role"] if p["code"] == "funding_calls" and p["role"] == "all")
@@ -62,7 +52,7 @@ def test_sub_code_counts_for_its_parent_and_sections_are_reported(client_for, st
 
 def test_sign_off_hashes_exactly_what_was_signed_and_locks_the_summary(client_for, store, users):
     validator, coder = client_for("validator"), client_for("coder")
-    _accept(coder, store, (0, "funding_calls"))
+    world.accept(coder, store, (0, "funding_calls"))
     validator.post("/cities/Bologna/narrative", {"text": "Funding calls are the main barrier."})
     assert _sign(validator).status_code == 303
     with store.session() as s:
@@ -86,13 +76,13 @@ def test_sign_off_hashes_exactly_what_was_signed_and_locks_the_summary(client_fo
 
 def test_a_decision_after_sign_off_needs_a_new_sign_off_and_the_old_one_stays(client_for, store):
     validator, coder = client_for("validator"), client_for("coder")
-    _accept(coder, store, (0, "funding_calls"))
+    world.accept(coder, store, (0, "funding_calls"))
     _sign(validator)
     with store.session() as s:
         [first] = s.scalars(select(m.SignOff)).all()
-    _accept(coder, store, (4, "funding_calls"))  # another city: Bologna is untouched
+    world.accept(coder, store, (4, "funding_calls"))  # another city: Bologna is untouched
     assert 'data-state="signed"' in validator.get("/cities/Bologna").text
-    _accept(coder, store, (2, "regulation"))  # Bologna
+    world.accept(coder, store, (2, "regulation"))  # Bologna
     page = validator.get("/cities/Bologna").text
     assert 'data-state="changed"' in page and "Changed since sign-off" in page
     assert 'id="signoff-form"' in page and 'name="text"' in page  # open again
@@ -110,7 +100,7 @@ def test_a_decision_after_sign_off_needs_a_new_sign_off_and_the_old_one_stays(cl
 
 def test_undo_after_sign_off_still_counts_as_a_change(client_for, store):
     validator, coder = client_for("validator"), client_for("coder")
-    _accept(coder, store, (0, "funding_calls"))
+    world.accept(coder, store, (0, "funding_calls"))
     _sign(validator)
     coder.post("/queue/undo", json=True)
     assert 'data-state="changed"' in validator.get("/cities/Bologna").text
@@ -119,14 +109,14 @@ def test_undo_after_sign_off_still_counts_as_a_change(client_for, store):
 def test_signing_content_that_changed_while_reading_is_refused(client_for, store):
     validator, coder = client_for("validator"), client_for("coder")
     page = validator.get("/cities/Bologna").text
-    _accept(coder, store, (1, "trust"))
-    refused = validator.post("/cities/Bologna/signoff", {"comment": "", "content_sha256": _sha(page)}, json=True)
+    world.accept(coder, store, (1, "trust"))
+    refused = validator.post("/cities/Bologna/signoff", {"comment": "", "content_sha256": world.signed_sha(page)}, json=True)
     assert refused.status_code == 409 and "changed while you were reading" in refused.json()["error"]
 
 
 def test_exports_of_a_signed_summary(client_for, store):
     validator, coder = client_for("validator"), client_for("coder")
-    _accept(coder, store, (4, "funding_calls"))
+    world.accept(coder, store, (4, "funding_calls"))
     _sign(validator, city="Thessaloniki")
     with store.session() as s:
         [row] = s.scalars(select(m.SignOff)).all()
@@ -167,7 +157,7 @@ def test_a_city_with_a_slash_or_dots_in_its_name_can_be_opened_signed_and_export
         assert validator.post(action, {"text": "Read."}).status_code == 303
         page = validator.get(link).text
         signoff = re.search(r'<form method="post" action="([^"]+/signoff)"', page).group(1)
-        assert validator.post(signoff, {"comment": "ok", "content_sha256": _sha(page)}).status_code == 303
+        assert validator.post(signoff, {"comment": "ok", "content_sha256": world.signed_sha(page)}).status_code == 303
         signed = re.search(r'href="([^"]+/signoffs/\d+)\?', validator.get(link).text).group(1)
         assert validator.get(signed).status_code == 200
         assert validator.get(signed + "/export.html").status_code == 200

@@ -119,6 +119,20 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)"')
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
+def signed_sha(page: str) -> str:
+    """The content hash a summary page asks the validator to sign."""
+    return re.search(r'name="content_sha256" value="([0-9a-f]{64})"', page).group(1)
+
+
+def accept(coder, store: Store, key: tuple[int, str]):
+    """The coder accepts the suggestion of excerpt ``key[0]`` for code ``key[1]`` (asserting it worked)."""
+    sid = suggestion_ids(store)[key]
+    response = coder.post(f"/suggestions/{sid}/decision", {"action": "accept", "version": version_of(store, sid)},
+                          json=True)
+    assert response.status_code == 200, response.text
+    return response
+
+
 def login(client, username: str, password: str = PASSWORD, *, next_url: str = ""):
     """Sign ``client`` in through the form; returns the response to the POST."""
     page = client.get("/login")
