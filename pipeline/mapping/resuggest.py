@@ -23,18 +23,12 @@ def training_examples_from_decisions(store, *, excerpt_ids: Sequence[str] | None
     On an excerpt an admin reconciled, the agreed codes are the example (all other codes
     negatives) and the coders' own decisions on it are not (``pipeline.quality.precedence``).
     """
+    from pipeline.store.codings import with_agreed
     from pipeline.store.repository import Repository
 
-    from pipeline.quality.precedence import RECONCILED
-    from pipeline.store.codings import prevailing
-
     repo = Repository(store)
-    current = repo.current_codes(excerpt_ids, per_coder=False)  # the latest decision by anyone
-    agreed = {c.excerpt_id: c for c in prevailing(repo.current_codes(excerpt_ids)).values()
-              if c.source == RECONCILED}
-    if agreed:  # the agreed codes stand for the excerpt, in place of every coder's units on it
-        current = {k: c for k, c in current.items() if c.excerpt_id not in agreed}
-        current.update({(None, e, None, None): c for e, c in agreed.items()})
+    # the latest decision by anyone; on a reconciled excerpt, the agreed codes in place of every coder's units
+    current = with_agreed(repo.current_codes(excerpt_ids, per_coder=False), repo.current_codes(excerpt_ids))
     ids = sorted({c.excerpt_id for c in current.values()})
     stored = repo.excerpts(ids)
     rejected = repo.dismissed_codes(ids)

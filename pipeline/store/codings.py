@@ -94,10 +94,9 @@ def current_codes(session: Session, excerpt_ids: Iterable[str] | None = None, *,
     return current
 
 
-def prevailing(current: dict[UnitKey, CurrentCoding]) -> dict[UnitKey, CurrentCoding]:
-    """The codings that say what each excerpt's codes are (what an export writes): every one,
-    except that on an excerpt whose latest reconciled coding stands, that coding alone; the
-    coders' own codings of it, whole or on spans, are superseded (``pipeline.quality.precedence``)."""
+def agreed_codings(current: dict[UnitKey, CurrentCoding]) -> dict[str, CurrentCoding]:
+    """Excerpt id -> the latest reconciled coding of the whole excerpt among ``current``
+    (the agreed codes an admin recorded, ``pipeline.quality.precedence``)."""
     from pipeline.quality.precedence import RECONCILED
 
     agreed: dict[str, CurrentCoding] = {}
@@ -105,7 +104,26 @@ def prevailing(current: dict[UnitKey, CurrentCoding]) -> dict[UnitKey, CurrentCo
         if c.source == RECONCILED and c.start is None:
             if c.excerpt_id not in agreed or c.decision_id > agreed[c.excerpt_id].decision_id:
                 agreed[c.excerpt_id] = c
+    return agreed
+
+
+def prevailing(current: dict[UnitKey, CurrentCoding]) -> dict[UnitKey, CurrentCoding]:
+    """The codings that say what each excerpt's codes are (what an export writes): every one,
+    except that on an excerpt whose latest reconciled coding stands, that coding alone; the
+    coders' own codings of it, whole or on spans, are superseded (``pipeline.quality.precedence``)."""
+    agreed = agreed_codings(current)
     return {k: c for k, c in current.items() if c.excerpt_id not in agreed or c is agreed[c.excerpt_id]}
+
+
+def with_agreed(current: dict[UnitKey, CurrentCoding],
+                everyone: dict[UnitKey, CurrentCoding]) -> dict[UnitKey, CurrentCoding]:
+    """``current`` (one coder's, or the latest by anyone) with every unit on an excerpt that
+    ``everyone``'s codings show reconciled replaced by the agreed coding of the whole excerpt."""
+    agreed = agreed_codings(everyone)
+    if not agreed:
+        return current
+    kept = {k: c for k, c in current.items() if c.excerpt_id not in agreed}
+    return {**kept, **{(None, e, None, None): c for e, c in agreed.items()}}
 
 
 def dismissed_codes(session: Session, excerpt_ids: Iterable[str]) -> dict[str, set[str]]:
@@ -118,4 +136,5 @@ def dismissed_codes(session: Session, excerpt_ids: Iterable[str]) -> dict[str, s
     return out
 
 
-__all__ = ["CurrentCoding", "UnitKey", "current_codes", "dismissed_codes", "prevailing"]
+__all__ = ["CurrentCoding", "UnitKey", "agreed_codings", "current_codes", "dismissed_codes", "prevailing",
+           "with_agreed"]

@@ -26,16 +26,11 @@ def decisions_gold(store, username: str, *, run_id: str | None = None,
 
     repo = Repository(store)
     current = repo.current_codes(coder=username, run_id=run_id, sources=sources)
-    if reconciled and current:
-        from pipeline.quality.precedence import RECONCILED
-        from pipeline.store.codings import prevailing
+    if reconciled and current:  # the agreed codes stand for the excerpt, in place of the coder's own units on it
+        from pipeline.store.codings import with_agreed
 
         mine = {c.excerpt_id for c in current.values()}
-        agreed = {c.excerpt_id: c for c in prevailing(repo.current_codes(mine, run_id=run_id)).values()
-                  if c.source == RECONCILED}
-        if agreed:  # the agreed codes stand for the excerpt, in place of the coder's own units on it
-            current = {k: c for k, c in current.items() if c.excerpt_id not in agreed}
-            current.update({(None, e, None, None): c for e, c in agreed.items()})
+        current = with_agreed(current, repo.current_codes(mine, run_id=run_id))
     excerpts = repo.excerpts({c.excerpt_id for c in current.values()})
     texts = repo.transcript_texts({e.transcript_id for e in excerpts.values()})
     spans = []
