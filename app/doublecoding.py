@@ -62,13 +62,17 @@ class PairAgreement:
     disagreements: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
 
 
-def pair_agreements(store: Store, run_id: str, *, bootstrap: int = 1000) -> list[PairAgreement]:
+def pair_agreements(store: Store, run_id: str, *, bootstrap: int = 1000,
+                    codings: dict[int, dict[str, frozenset[str]]] | None = None) -> list[PairAgreement]:
+    """Agreement of every pair of coders on the excerpts assigned to both (``codings``: the
+    ``coder_codings`` of the run when the caller has read them already)."""
     with store.session() as s:
         run = get_run(s, run_id)
         codes = [c.name for c in codebook_for(s, run).codes] if run is not None and run.codebook_id else None
         assigned = assignments.assigned_excerpts(s, run_id)
         names = assignments.usernames(s)
-    codings = coder_codings(store, run_id)
+    if codings is None:
+        codings = coder_codings(store, run_id)
     out = []
     for a, b in itertools.combinations(sorted(assigned), 2):
         shared = assigned[a] & assigned[b]

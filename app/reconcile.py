@@ -130,7 +130,7 @@ def load(store: Store, run_id: str, *, bootstrap: int = 500) -> Reconciliation:
                 excerpt_id, e.text, e.question, e.speaker, t.id, t.city, t.role, e.language, _source(e, t), coders,
                 tuple(sorted(by.codes or ())) if by is not None else None, names.get(by.user_id) if by else None,
                 len(rows.get(excerpt_id, ())), tuple(later)))
-    before = tuple(pair_agreements(store, run_id, bootstrap=bootstrap))
+    before = tuple(pair_agreements(store, run_id, bootstrap=bootstrap, codings=codings))
     final = {i.excerpt_id: frozenset(i.final) for i in items if i.final is not None}
     after = []
     for user_id in sorted({u for e in decided for u in private[e]}, key=lambda u: names[u]):
