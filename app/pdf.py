@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from pipeline.summaries.study import closed_item_text
+from pipeline.summaries.study import TRIANGULATION_COLUMNS, triangulation_cells
+from pipeline.summaries.triangulate import triangulation_from_dict
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -141,28 +142,17 @@ def _study_story(content: dict, p, grid, h2, h3, small) -> list:
     from reportlab.lib.units import mm
     from reportlab.platypus import Spacer
 
-    tri = content.get("triangulation")
-    if not tri:
+    if not content.get("triangulation"):
         return []
-    labels = tri["labels"]
+    tri = triangulation_from_dict(content["triangulation"])
     story = [Spacer(1, 4 * mm), p("Triangulation: interviews, survey and official reports", h2)]
-    for city in tri["cities"]:
-        if len(tri["cities"]) > 1:
-            story.append(p(city["city"], h3))
-        story.append(p(f"{city['interviews']} interviews, {city['survey_answers']} survey respondents with open "
-                       f"answers, {city['documents']} official reports."))
-        data = [[p(h) for h in ("Barrier", "Interviews", "Survey: open answers", "Survey: linked closed items",
-                                "Reports", "Flags")]]
-        for ev in city["barriers"]:
-            i, a, d = ev["interviews"], ev["survey_answers"], ev["documents"]
-            pages = sorted({q["page"] for q in ev["document_quotes"] if q.get("page") is not None})
-            data.append([p(labels.get(ev["barrier"], ev["barrier"])),
-                         p(f"{i['sources']}/{i['of_sources']} interviews, {i['excerpts']}/{i['of_excerpts']} excerpts"),
-                         p(f"{a['excerpts']}/{a['of_excerpts']}"),
-                         p("; ".join(closed_item_text(c) for c in ev["closed_items"]) or "–"),
-                         p(f"{d['excerpts']}/{d['of_excerpts']} passages"
-                           + (f" (pp. {', '.join(map(str, pages))})" if pages else "")),
-                         p("; ".join(f["message"] for f in ev["flags"]) or "–")])
+    for city in tri.cities:
+        if len(tri.cities) > 1:
+            story.append(p(city.city, h3))
+        story.append(p(f"{city.interviews} interviews, {city.survey_answers} survey respondents with open "
+                       f"answers, {city.documents} official reports."))
+        data = [[p(h) for h in TRIANGULATION_COLUMNS]]
+        data += [[p(cell) for cell in triangulation_cells(tri, ev)] for ev in city.barriers]
         story.append(grid(data))
     sections = content.get("policy_narrative", {}).get("sections", [])
     if sections:

@@ -331,9 +331,9 @@ class DetectPiecesMapper(DetectMapper):
         piece_vectors = np.asarray(prototype_vectors, dtype=np.float32)[rows]
         self.piece_vectors_ = piece_vectors
         self.centred_piece_vectors_ = centre_by_language(piece_vectors, [None] * len(rows), min_group=2)
-        self.piece_rows_ = {code: np.flatnonzero([p.code == code for p in self.pieces_])
-                            for code in self.codes_ if code not in with_examples}
-        self.piece_rows_ = {code: idx for code, idx in self.piece_rows_.items() if len(idx)}
+        rows_of = {code: np.flatnonzero([p.code == code for p in self.pieces_])
+                   for code in self.codes_ if code not in with_examples}
+        self.piece_rows_ = {code: idx for code, idx in rows_of.items() if len(idx)}
         return self
 
     def _similarities(self, view: np.ndarray, centre: bool) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

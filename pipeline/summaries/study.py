@@ -51,23 +51,33 @@ def closed_item_text(item: dict) -> str:
     return f"{item['label'] or item['item']}: {figure} (n={item['n']})"
 
 
+TRIANGULATION_COLUMNS = ("Barrier", "Interviews", "Survey: open answers", "Survey: linked closed items", "Reports",
+                         "Flags")
+
+
+def triangulation_cells(tri: Triangulation, ev) -> list[str]:
+    """One barrier's row of a city's triangulation table (``TRIANGULATION_COLUMNS``), as text:
+    the run's Markdown and the signed PDF show the same cells."""
+    pages = sorted({q.page for q in ev.document_quotes if q.page is not None})
+    return [tri.labels[ev.barrier],
+            f"{ev.interviews.sources}/{ev.interviews.of_sources} interviews, "
+            f"{ev.interviews.excerpts}/{ev.interviews.of_excerpts} excerpts",
+            f"{ev.survey_answers.excerpts}/{ev.survey_answers.of_excerpts}",
+            "; ".join(closed_item_text(i) for i in ev.closed_items) or "–",
+            f"{ev.documents.excerpts}/{ev.documents.of_excerpts} passages"
+            + (f" (pp. {', '.join(map(str, pages))})" if pages else ""),
+            "; ".join(f.message for f in ev.flags) or "–"]
+
+
 def triangulation_markdown(tri: Triangulation, city: str) -> str:
     c = tri.city(city)
     lines = ["## Triangulation: interviews, survey and official reports", "",
              f"{c.interviews} interviews, {c.survey_answers} survey respondents with open answers, "
              f"{c.documents} official reports. Closed survey items are those linked to the barrier.", "",
-             "| Barrier | Interviews | Survey: open answers | Survey: linked closed items | Reports | Flags |",
+             "| " + " | ".join(TRIANGULATION_COLUMNS) + " |",
              "|---|---|---|---|---|---|"]
     for ev in c.barriers:
-        closed = "; ".join(_md(closed_item_text(i)) for i in ev.closed_items) or "–"
-        pages = sorted({q.page for q in ev.document_quotes if q.page is not None})
-        lines.append(
-            f"| {_md(tri.labels[ev.barrier])} | {ev.interviews.sources}/{ev.interviews.of_sources} interviews, "
-            f"{ev.interviews.excerpts}/{ev.interviews.of_excerpts} excerpts | "
-            f"{ev.survey_answers.excerpts}/{ev.survey_answers.of_excerpts} | {closed} | "
-            f"{ev.documents.excerpts}/{ev.documents.of_excerpts} passages"
-            + (f" (pp. {', '.join(map(str, pages))})" if pages else "") + " | "
-            + ("; ".join(_md(f.message) for f in ev.flags) or "–") + " |")
+        lines.append("| " + " | ".join(_md(cell) for cell in triangulation_cells(tri, ev)) + " |")
     if tri.conditions:
         lines += ["", "### Barriers by condition (interview excerpts carrying both)", "",
                   "| Barrier | " + " | ".join(_md(tri.labels[k]) for k in tri.conditions) + " |",
@@ -127,4 +137,5 @@ def report_sections(analysis: StudyAnalysis) -> str:
 
 
 __all__ = ["COMPARISON_FILE", "StudyAnalysis", "city_markdown", "closed_item_text", "comparison_markdown",
-           "narrative_html", "report_sections", "study_analysis", "triangulation_markdown"]
+           "narrative_html", "report_sections", "study_analysis", "TRIANGULATION_COLUMNS", "triangulation_cells",
+           "triangulation_markdown"]
