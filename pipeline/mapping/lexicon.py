@@ -11,14 +11,25 @@ counts for each of them by the share. Terms from a definition apply to every lan
 CSV codebook does not say its language); terms from example phrases apply to excerpts in
 the phrase's language. What a definition excludes (after an upper-case ``NOT``) gives no
 terms.
+
+Function words carry no evidence however rare the run makes them: spaCy's stop-word lists
+are dropped from a definition's terms (in the language the definitions are written in,
+recognised by those lists), from an example phrase's (in its language) and from what an
+excerpt is matched on (in its language). Without this, "come", "cosa", "sono", "quindi"
+from the shipped codebook's Italian examples added up to a suggestion: ParlaTO PTD001 (an
+Italian interview with no barrier talk) had 7.1% of its excerpts suggested a barrier, 1.9%
+without them (ARCHITECTURE.md, "Coding quality").
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -49,6 +60,41 @@ def stem(word: str) -> str:
     return w[:7]
 
 
+STOPWORD_LANGUAGES = ("en", "it", "hu", "el", "nl", "de", "fr", "es", "pt")
+"""Languages whose stop words are known when guessing a definition's language."""
+
+
+@functools.cache
+def stop_stems(lang: str | None) -> frozenset[str]:
+    """The stems of spaCy's stop words for ``lang`` (empty for a language spaCy has no list for).
+
+    Read from spaCy's data file (``spacy/lang/<lang>/stop_words.py``, a word list in a
+    string) rather than imported: importing it imports spaCy, which imports torch, seconds
+    and hundreds of MB that a run served from the store otherwise never loads.
+    """
+    code = _primary(lang) if lang else None
+    if not code or not code.isalpha():
+        return frozenset()
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or spec.origin is None:
+        return frozenset()
+    path = Path(spec.origin).parent / "lang" / code / "stop_words.py"
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError:
+        return frozenset()
+    listed = " ".join(re.findall(r'"""(.*?)"""', source, flags=re.S)).split()
+    return frozenset(stem(w) for w in listed if len(w) >= MIN_LETTERS)
+
+
+def written_in(texts: Iterable[str]) -> str | None:
+    """The language whose stop words the texts use most (``None`` when they use none)."""
+    tokens = [stem(t) for text in texts for t in _WORD.findall(text) if len(t) >= MIN_LETTERS]
+    counts = {lang: sum(t in stop_stems(lang) for t in tokens) for lang in STOPWORD_LANGUAGES}
+    best = max(counts, key=lambda lang: counts[lang])
+    return best if counts[best] else None
+
+
 def words(text: str) -> set[str]:
     """The stems of ``text``'s words that can carry evidence."""
     out = set()
@@ -64,11 +110,12 @@ class CodeTerms:
     def __init__(self, codebook: Codebook) -> None:
         self.codes = [c.name for c in codebook.codes]
         self.terms: dict[str, dict[str, set[str]]] = {}
+        defined = {c.name: c.label + " " + re.split(r"\bNOT\b", c.description or "")[0] for c in codebook.codes}
+        self.definitions_language = written_in(defined.values())
         for code in codebook.codes:
-            included = re.split(r"\bNOT\b", code.description or "")[0]
-            by_lang = {"": words(f"{code.label} {included}")}
+            by_lang = {"": words(defined[code.name]) - stop_stems(self.definitions_language)}
             for lang, phrases in code.examples.items():
-                by_lang.setdefault(_primary(lang), set()).update(words(" ".join(phrases)))
+                by_lang.setdefault(_primary(lang), set()).update(words(" ".join(phrases)) - stop_stems(lang))
             self.terms[code.name] = by_lang
         share: dict[str, int] = {}
         for by_lang in self.terms.values():
@@ -99,6 +146,7 @@ class CodeTerms:
         originals = [_originals(t) for t in texts]
         for i, (s, lang) in enumerate(zip(found, languages)):
             row = []
+            s = s - stop_stems(lang)
             for j, code in enumerate(self.codes):
                 hits = s & self.for_language(code, lang)
                 scores[i, j] = sum(math.log((n + 1) / (df[w] + 1)) / self.share[w] for w in hits)
@@ -115,4 +163,4 @@ def _originals(text: str) -> dict[str, str]:
     return out
 
 
-__all__ = ["CodeTerms", "stem", "words"]
+__all__ = ["CodeTerms", "STOPWORD_LANGUAGES", "stem", "stop_stems", "words", "written_in"]

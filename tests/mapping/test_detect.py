@@ -153,3 +153,34 @@ def test_decisions_from_the_queue_alone_do_not_silence_what_the_detector_finds()
     assert funding_suggested(queue) >= 0.9 * detected
     # whole interviews coded through (gold, an import) are a fair sample: the learned model alone decides
     assert funding_suggested(list(range(300))) == 0
+
+
+def test_function_words_carry_no_evidence_in_any_language():
+    """ParlaTO PTD001 had barriers suggested on the strength of "come", "cosa", "sono",
+    "quindi" from the codebook's Italian examples; function words are no evidence."""
+    book = Codebook(name="b", version="1", sha256="0" * 64, source="b.csv", codes=(
+        Code("trust", "Trust", "whether parents can rely on each other and on what they are told",
+             examples={"it": ("non so come fidarmi, perché sono cose delicate",)}),
+    ))
+    terms = CodeTerms(book)
+    assert terms.definitions_language == "en"
+    assert stem("fidarmi") in terms.for_language("trust", "it")
+    for function_word in ("come", "perché", "sono", "whether", "they", "each"):
+        assert stem(function_word) not in terms.for_language("trust", "it"), function_word
+    texts = ["Come sono andate, quindi?", "Non riesco a fidarmi della scuola.", "Niente.", "Boh."] * 6
+    scores, matched = terms.evidence(texts, ["it"] * len(texts))
+    assert not scores[0].any() and matched[0][0] == ()
+    assert scores[1, 0] > 0 and matched[1][0] == ("fidarmi",)
+
+
+def test_stop_words_are_read_without_importing_spacy():
+    """A run served from the store never imports spaCy (and with it torch); the lexicon must not either."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pipeline.mapping.lexicon import stop_stems, stem; "
+            "assert stem('quindi') in stop_stems('it') and stem('which') in stop_stems('en'); "
+            "assert stop_stems('xx') == frozenset() and stop_stems('../en') == frozenset(); "
+            "print('spacy' in sys.modules, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
