@@ -11,7 +11,13 @@ local false discovery rate with an empirical null,
 where ``f`` is the density of the run's scores (a binned Gaussian kernel estimate) and
 ``f0`` a normal density fitted to the background alone: centred on the median, with a
 spread read from the left half only (median minus the 15.87th percentile), which the
-right tail does not touch. Taking all excerpts as potential background (pi0 = 1) keeps the
+right tail does not touch, and smoothed by the same kernel as ``f`` (its variance is the
+spread's plus the bandwidth's), so that the two densities are compared alike: an unsmoothed
+``f0`` is narrower than the estimate of ``f`` would be from background alone, and every
+score a little above the bulk looked like excess (in runs of 200 scores of pure Gaussian
+noise, 1.25% of scores reached 0.5, and 0.58% with both smoothed; on ParlaTO PTD001, an
+Italian interview with no barrier talk, 2.4% -> 1.4% of excerpts were suggested a barrier).
+Taking all excerpts as potential background (pi0 = 1) keeps the
 estimate conservative. A run with no talk of a code has no excess tail, so nothing is
 suggested for it however the scores rank; a run full of it has a fat tail, and the
 probabilities say how fat. Probabilities never decrease with the score.
@@ -52,7 +58,8 @@ def excess_probability(scores: np.ndarray, *, min_excerpts: int = MIN_EXCERPTS) 
     kernel /= kernel.sum()
     density = np.convolve(counts, kernel, mode="same") / (n * step)
     f = np.interp(s, centres, density)
-    f0 = np.exp(-0.5 * ((s - centre) / spread0) ** 2) / (spread0 * np.sqrt(2 * np.pi))
+    spread = np.sqrt(spread0**2 + bandwidth**2)  # the background as the kernel estimate would see it
+    f0 = np.exp(-0.5 * ((s - centre) / spread) ** 2) / (spread * np.sqrt(2 * np.pi))
     p = np.clip(1.0 - f0 / np.maximum(f, 1e-300), 0.0, 1.0)
     p[s <= centre] = 0.0
     order = np.argsort(s, kind="stable")
