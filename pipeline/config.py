@@ -91,23 +91,24 @@ class TopicsConfig(_Section):
 
 
 class MappingConfig(_Section):
-    mapper: str = "detect.v1"
+    mapper: str = "detect.v2"
     """How a run suggests codes: a mapper registered in ``pipeline.mapping`` (see
-    ``pipeline.mapping.base``). ``detect.v1`` (default) detects each code against a
+    ``pipeline.mapping.base``). ``detect.v1`` detects each code against a
     background modelled from the run itself and abstains where the evidence is not there;
     it learns from coder decisions with per-code thresholds set by cross-validation.
     ``prototype.v1`` codes each batch against the codebook's examples alone;
-    ``learned.v1`` is the earlier standardised, self-trained mapper. ``detect.v2`` is
-    ``detect.v1`` comparing excerpts with the pieces of a bare definition (its clauses)
-    rather than with the whole of it. ``detect.v1`` is the
-    default because it wins on the excerpt-level figures over all respondent speech,
-    where uncoded text counts (ARCHITECTURE.md, "Coding quality")."""
+    ``learned.v1`` is the earlier standardised, self-trained mapper. ``detect.v2``
+    (default) is ``detect.v1`` comparing excerpts with the pieces of a bare definition (its
+    clauses) rather than with the whole of it; for a code with example phrases the two are
+    the same. ``detect.v2`` is the default because it wins on the excerpt-level figures over
+    all respondent speech, where uncoded text counts: zero-shot with bare definitions, and
+    ties ``detect.v1`` once it learns (ARCHITECTURE.md, "Coding quality")."""
     min_precision: float | None = Field(None, gt=0, lt=1)
     """Promise at least this precision per code (e.g. 0.8): from coders' decisions, each
     code gets the lowest threshold whose precision on those decisions is at least this with
     ``confidence_level`` confidence (a one-sided Clopper-Pearson bound). A code for which no
     threshold reaches it is not suggested, and ``run.json`` and the queue say so. Needs a
-    mapper that learns (``detect.v1``)."""
+    mapper that learns (``detect.v2``, ``detect.v1``)."""
     confidence_level: float = Field(0.9, ge=0.5, lt=1)
     """How sure the ``min_precision`` promise is (0.9: a 90% lower bound)."""
     threshold: float = Field(0.6, gt=0, lt=1)

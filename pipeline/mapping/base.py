@@ -98,7 +98,7 @@ def mapper_class(name: str) -> type:
     return mappers[name]
 
 
-LEARNING_DEFAULT = "detect.v1"
+LEARNING_DEFAULT = "detect.v2"
 """The mapper that learns from decisions when the one named does not learn."""
 
 

@@ -79,7 +79,7 @@ class PrototypeMapper:
             from pipeline.errors import InvalidInput
 
             raise InvalidInput("mapping.mapper", "prototype.v1 does not learn from coded examples; "
-                                                 "use a mapper that learns (detect.v1, learned.v1)")
+                                                 "use a mapper that learns (detect.v2, detect.v1, learned.v1)")
         self.codebook_ = codebook
         whole = [i for i, p in enumerate(prototypes) if not getattr(p, "piece", False)]
         self.prototypes_ = [prototypes[i] for i in whole]

@@ -44,7 +44,7 @@ def predict(
     codebook: Codebook,
     embedder,
     *,
-    mapper: str = "detect.v1",
+    mapper: str = "detect.v2",
     train: Sequence = (),
     config=None,
     cache=None,

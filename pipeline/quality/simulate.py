@@ -5,7 +5,7 @@ queue on gold that codes every respondent passage (exhaustive gold: an uncoded e
 "none of the codes"):
 
 1. **Suggestions.** The excerpts of the gold documents are coded (``predict``), the learning
-   mapper (the config's or ``--mapper``'s when it learns, else ``detect.v1``) with no example yet.
+   mapper (the config's or ``--mapper``'s when it learns, else ``detect.v2``) with no example yet.
 2. **The queue.** Every suggested excerpt x code pair is a card, ordered as the review app
    orders them (``app.review``): closest to 0.5 first as the tie-break, then
    ``order_for_review`` (round-robin over codes, most uncertain first).

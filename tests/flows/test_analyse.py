@@ -175,7 +175,7 @@ def test_mapping_agrees_with_the_demo_gold_codes(demo_run):
 
     _, first, _ = demo_run
     run = json.loads((Path(first["output_dir"]) / "run.json").read_text(encoding="utf-8"))
-    assert run["mapper"] == MappingConfig().mapper == "detect.v1"
+    assert run["mapper"] == MappingConfig().mapper == "detect.v2"
     assert isinstance(run["mapping_notes"], list)
     kappa = demo_kappa(Path(first["output_dir"]))
     print("demo top-level kappa", kappa)

@@ -131,7 +131,7 @@ def test_cli_eval_writes_outputs_and_user_errors_exit_2(files):
     done = subprocess.run(base + ["--gold", str(gold), "--learn-from", str(learn), "--out", str(tmp_path / "ev")],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "detect.v1 vs human codes" in done.stdout and "kappa" in done.stdout
+    assert f"{MappingConfig().mapper} vs human codes" in done.stdout and "kappa" in done.stdout
     data = json.loads((tmp_path / "ev" / "eval.json").read_text(encoding="utf-8"))
     assert data["training"]["documents"] == ["doc-0"]
     assert {r["value"] for r in data["breakdown"]["document"]} == {"doc-1", "doc-2"}

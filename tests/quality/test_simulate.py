@@ -12,6 +12,7 @@ import pytest
 from pipeline.quality import machine
 from pipeline.codebook.yaml_codebook import parse_yaml_codebook
 from pipeline.config import EmbedConfig
+from pipeline.mapping.base import LEARNING_DEFAULT
 from pipeline.embed.factory import make_embedder
 from pipeline.errors import InvalidInput
 from pipeline.quality.machine import Predictions
@@ -69,7 +70,7 @@ def test_the_coder_settles_excerpts_in_queue_order_and_the_model_relearns_on_dec
     monkeypatch.setattr(machine, "predict", fake_predict(conf, calls=calls))
     sim = simulate_review(docs, gold, book, checkpoints=[10, 20], relearn_every=5, embedder=hashing, spot_checks=0)
     assert [p["decisions"] for p in sim.points] == [0, 10, 20]
-    assert len(calls) == 1 + 4 and all(mapper == "detect.v1" for *_, mapper in calls)
+    assert len(calls) == 1 + 4 and all(mapper == LEARNING_DEFAULT for *_, mapper in calls)
     reviewed_so_far: dict = {}
     for k, (predicted_on, trained, _) in enumerate(calls[1:], start=1):
         # each relearn trains on exactly the decisions so far, each with its complete gold code set ...
@@ -178,7 +179,7 @@ def test_bad_relearn_every_and_a_mapper_that_does_not_learn(study, hashing, monk
     calls = []
     monkeypatch.setattr(machine, "predict", fake_predict(lambda u, c, t: 0.2, calls=calls))
     sim = simulate_review(docs, gold, book, checkpoints=[3], relearn_every=3, mapper="prototype.v1", embedder=hashing)
-    assert sim.settings["mapper"] == "detect.v1" and {m for *_, m in calls} == {"detect.v1"}
+    assert sim.settings["mapper"] == LEARNING_DEFAULT and {m for *_, m in calls} == {LEARNING_DEFAULT}
 
 
 def test_cli_simulate_review_writes_the_curve_to_json_and_html(tmp_path):
