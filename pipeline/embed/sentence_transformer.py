@@ -19,8 +19,9 @@ DTYPES = ("float32", "bfloat16")
 BF16_WEIGHTS = "model.bf16.safetensors"
 """Hugging Face's name for the ``bf16`` variant of ``model.safetensors``."""
 LENGTH_STEP = 32
-"""Padded lengths are multiples of this (capped at the model's limit), so a process meets a
-few dozen input shapes at most: in bfloat16, oneDNN keeps about 3 MB per shape it has seen."""
+"""Padded lengths are multiples of this (capped at the model's limit), so that, with row
+counts a full batch or a power of two, a process meets a bounded set of input shapes: in
+bfloat16, oneDNN keeps about 3 MB for each shape it has seen."""
 
 
 def token_batches(lengths: Sequence[int], budget: int, max_rows: int, limit: int) -> list[tuple[list[int], int]]:
@@ -28,8 +29,9 @@ def token_batches(lengths: Sequence[int], budget: int, max_rows: int, limit: int
 
     Texts go by token count; a batch holds texts of one padded length (the next multiple of
     ``LENGTH_STEP``, at most ``limit``) and at most ``max_rows`` of them, with rows x padded
-    length within ``budget`` (a text longer than the budget goes alone). All but the last batch
-    of a length have the same number of rows.
+    length within ``budget`` (a text longer than the budget goes alone). Batches of a length
+    are full, but for what is left over, which goes in batches of powers of two (25 rows:
+    16, 8, 1), so that each call, with its own leftovers, meets no new shape.
     """
     by_length: dict[int, list[int]] = {}
     for i in sorted(range(len(lengths)), key=lambda i: (lengths[i], i)):
@@ -38,7 +40,12 @@ def token_batches(lengths: Sequence[int], budget: int, max_rows: int, limit: int
     batches = []
     for padded, rows in sorted(by_length.items()):
         size = max(1, min(max_rows, budget // padded))
-        batches += [(rows[j : j + size], padded) for j in range(0, len(rows), size)]
+        full = len(rows) - len(rows) % size
+        batches += [(rows[j : j + size], padded) for j in range(0, full, size)]
+        while full < len(rows):
+            part = 1 << ((len(rows) - full).bit_length() - 1)
+            batches.append((rows[full : full + part], padded))
+            full += part
     return batches
 
 

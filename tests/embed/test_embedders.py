@@ -83,10 +83,12 @@ def test_token_batches_keep_within_the_budget_and_cover_every_text_once(budget, 
         assert padded == 512 or padded % LENGTH_STEP == 0
         assert all(min(lengths[i], 512) <= padded < min(lengths[i], 512) + LENGTH_STEP for i in rows)
         assert len(rows) <= max_rows and (len(rows) * padded <= budget or len(rows) == 1)
-    # one batch size per padded length but the last: a process sees few input shapes
+    # full batches, and leftovers in powers of two: a process meets few input shapes
     for padded in {p for _, p in batches}:
         sizes = [len(rows) for rows, p in batches if p == padded]
-        assert len(set(sizes[:-1])) <= 1 and sizes[-1] <= sizes[0]
+        full = max(1, min(max_rows, budget // padded))
+        assert all(n == full or n & (n - 1) == 0 for n in sizes)
+        assert sum(n != full for n in sizes) <= full.bit_length()
 
 
 @pytest.mark.slow
