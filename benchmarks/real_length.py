@@ -44,7 +44,7 @@ def _cli_run(corpus: Path, work: Path, run_id: str) -> dict:
     run = json.loads((work / "outputs" / run_id / "run.json").read_text(encoding="utf-8"))
     topic = run["topic_model"]
     return {"wall_s": round(wall, 1), "pipeline_s": round(sum(run["timings_s"].values()), 1),
-            "stages_s": run["timings_s"], "peak_rss_mb_at_end_of": run["peak_rss_mb"],
+            "stages_s": run["timings_s"], "cpu_s": run.get("cpu_s"), "peak_rss_mb_at_end_of": run["peak_rss_mb"],
             "excerpts": run["counts"]["excerpts"], "embedded": run["embedding_cache"]["embedded"],
             "topics": run["counts"]["topics"], "topic_policy": topic.get("policy"),
             "new_topics": len(topic.get("new_in_this_run", [])), "reuse": run.get("reuse")}

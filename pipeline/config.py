@@ -52,6 +52,11 @@ class EmbedConfig(_Section):
     float32). ``hashing`` is the unit tests' stand-in (``pipeline.embed.hashing``), refused
     unless the tests switched it on: its codes mean nothing."""
     batch_size: int = Field(32, ge=1, le=1024)
+    """Most texts per inference batch."""
+    token_budget: int = Field(4096, ge=64, le=1_048_576)
+    """Most padded tokens per inference batch (rows x padded length): long texts go in smaller
+    batches, so activation memory stays about that of 32 texts of 128 tokens whatever the
+    lengths. A text longer than the budget goes alone."""
     prompt: str = "query: "
     """e5 models want a prefix; ``query: `` is the one for clustering and classification."""
     threads: int = Field(0, ge=0, le=256)

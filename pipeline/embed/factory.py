@@ -67,7 +67,8 @@ def make_embedder(config: EmbedConfig) -> Embedder:
     name = DEFAULT_MODEL if config.model == DEFAULT_MODEL else None
     dtype = "bfloat16" if config.runtime == "torch-bf16" else "float32"
     return factories["sentence-transformers.v1"](
-        folder, name=name, dtype=dtype, prompt=config.prompt, batch_size=config.batch_size, threads=config.threads
+        folder, name=name, dtype=dtype, prompt=config.prompt, batch_size=config.batch_size,
+        token_budget=config.token_budget, threads=config.threads
     )
 
 

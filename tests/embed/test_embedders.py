@@ -72,6 +72,43 @@ def test_a_released_model_loads_again_and_embeds_the_same():
     assert np.array_equal(embedder.embed(TEXTS), before)
 
 
+@pytest.mark.parametrize("budget, max_rows", [(4096, 32), (1000, 8), (64, 32)])
+def test_token_batches_keep_within_the_budget_and_cover_every_text_once(budget, max_rows):
+    from pipeline.embed.sentence_transformer import LENGTH_STEP, token_batches
+
+    lengths = [int(n) for n in np.random.default_rng(0).integers(1, 600, size=500)]
+    batches = token_batches(lengths, budget, max_rows, limit=512)
+    assert sorted(i for rows, _ in batches for i in rows) == list(range(len(lengths)))
+    for rows, padded in batches:
+        assert padded == 512 or padded % LENGTH_STEP == 0
+        assert all(min(lengths[i], 512) <= padded < min(lengths[i], 512) + LENGTH_STEP for i in rows)
+        assert len(rows) <= max_rows and (len(rows) * padded <= budget or len(rows) == 1)
+    # full batches, and leftovers in powers of two: a process meets few input shapes
+    for padded in {p for _, p in batches}:
+        sizes = [len(rows) for rows, p in batches if p == padded]
+        full = max(1, min(max_rows, budget // padded))
+        assert all(n == full or n & (n - 1) == 0 for n in sizes)
+        assert sum(n != full for n in sizes) <= full.bit_length()
+
+
+@pytest.mark.slow
+def test_texts_of_mixed_lengths_are_batched_by_tokens_and_come_back_in_order():
+    embedder = make_embedder(EmbedConfig(runtime="torch-fp32", token_budget=256))
+    long = " ".join(TEXTS) * 12  # beyond the model's 512 tokens
+    texts = [TEXTS[0], long, TEXTS[1] * 3, TEXTS[2], long[:900], TEXTS[3], TEXTS[4] * 2]
+    shapes = []
+    hook = embedder._load()[0].register_forward_pre_hook(lambda _, args: shapes.append(args[0]["input_ids"].shape))
+    try:
+        vectors = embedder.embed(texts)
+    finally:
+        hook.remove()
+    assert all(rows * length <= 256 or rows == 1 for rows, length in shapes)
+    assert max(length for _, length in shapes) == 512 and len(shapes) > 2
+    alone = np.vstack([embedder.embed([t]) for t in texts])
+    assert np.allclose(vectors, alone, atol=1e-5)
+    assert np.array_equal(np.argmax(vectors @ alone.T, axis=1), np.arange(len(texts)))
+
+
 def test_auto_runtime_picks_bf16_only_on_cpus_that_compute_it():
     from pipeline.embed.factory import cpu_has_native_bf16, resolve_runtime
 
