@@ -153,7 +153,8 @@ class CodeTerms:
             s = s - stop_stems(lang)
             for j, code in enumerate(self.codes):
                 hits = s & self.for_language(code, lang)
-                scores[i, j] = sum(math.log((n + 1) / (df[w] + 1)) / self.share[w] for w in sorted(hits))  # sorted: the same sum whatever the hash seed
+                # summed in sorted order: a set's order, and so the float sum, follows the hash seed
+                scores[i, j] = sum(math.log((n + 1) / (df[w] + 1)) / self.share[w] for w in sorted(hits))
                 row.append(tuple(sorted({originals[i].get(w, w) for w in hits})))
             matched.append(row)
         return scores, matched

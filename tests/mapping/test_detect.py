@@ -198,3 +198,30 @@ def test_stop_words_are_read_without_importing_spacy():
             "print('spacy' in sys.modules, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_decisions_from_the_queue_do_not_flood_it_either():
+    """A classifier learned from a queue's decisions meets the rest of the run as unfamiliar
+    text and can say yes to much of it (issue 12's simulated review: 131 suggestions per 100
+    excerpts after 100 decisions). With decisions from a queue, a learned code is suggested
+    on no more excerpts than the run's zero-shot probabilities add up to (``cap_learned``)."""
+    excerpts, vectors, truth = synthetic.run(n=600, share=0.15, seed=9)
+    queue = list(range(0, 600, 3))
+
+    class Eager:  # a learned model that says yes to everything
+        def decision_function(self, features):
+            return np.full(len(features), 20.0)
+
+    def funding_suggested(rows, **kw) -> tuple[int, int]:
+        mapper = fitted(examples=synthetic.labelled(excerpts, truth, rows), vectors=vectors.take(rows), **kw)
+        assert mapper.codes_[0] == "funding"
+        expected = int(np.ceil(mapper.zero_shot(excerpts, vectors)[0][:, 0].sum()))
+        mapper.learned_["funding"]["model"] = Eager()
+        coded = mapper.code(excerpts, vectors)
+        return sum(1 for c in coded for s in c.suggestions if s.code == "funding"), expected
+
+    assert funding_suggested(queue, cap_learned=False)[0] == 600
+    suggested, expected = funding_suggested(queue)
+    assert 20 <= expected <= 300 and suggested == expected
+    # whole interviews coded through are a fair sample: no cap
+    assert funding_suggested(list(range(300)))[0] == 600
