@@ -45,17 +45,20 @@ TARGET_LANGUAGES = ("it", "hu", "el", "nl")
 TARGET = 0.95
 
 
+def _paragraphs_by_article(path: Path) -> dict[int, list[str]]:
+    """Article number → its non-empty paragraphs and list items (without the "Article N" title)."""
+    out = {}
+    for article in ET.parse(path).getroot().iter():
+        if article.tag.rsplit("}", 1)[-1] == "article":
+            parts = [" ".join("".join(el.itertext()).split()) for el in article.iter()
+                     if el.tag.rsplit("}", 1)[-1] == "para"]
+            out[int(article.get("number"))] = [p for p in parts if p]
+    return out
+
+
 def read_articles(path: Path) -> dict[int, str]:
     """Article number → its text (paragraphs and list items, without the "Article N" title)."""
-    root = ET.parse(path).getroot()
-    articles = {}
-    for article in root.iter():
-        if article.tag.rsplit("}", 1)[-1] != "article":
-            continue
-        parts = [" ".join("".join(el.itertext()).split()) for el in article.iter()
-                 if el.tag.rsplit("}", 1)[-1] == "para"]
-        articles[int(article.get("number"))] = " ".join(p for p in parts if p)
-    return articles
+    return {number: " ".join(parts) for number, parts in _paragraphs_by_article(path).items()}
 
 
 def units(texts: dict[str, dict[int, str]]):
@@ -90,16 +93,8 @@ def agreement_with_english(labels: dict[tuple[str, int], object], languages, num
 
 def read_paragraphs(path: Path) -> dict[tuple[int, int], str]:
     """(article, paragraph) → the paragraph's text: the UDHR's lines, finer than articles."""
-    root = ET.parse(path).getroot()
-    out = {}
-    for article in root.iter():
-        if article.tag.rsplit("}", 1)[-1] != "article":
-            continue
-        paras = [" ".join("".join(el.itertext()).split()) for el in article.iter()
-                 if el.tag.rsplit("}", 1)[-1] == "para"]
-        for k, text in enumerate(p for p in paras if p):
-            out[(int(article.get("number")), k)] = text
-    return out
+    return {(number, k): text for number, parts in _paragraphs_by_article(path).items()
+            for k, text in enumerate(parts)}
 
 
 SHIPPED_CODEBOOK = REPO / "models" / "codebooks" / "coproduction_barriers.yaml"
