@@ -253,6 +253,22 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(ordered[k] * 1000, 2)
 
 
+def peak_rss_mb(pid: int) -> list[int]:
+    """Peak resident memory (``VmHWM``, MB) of process ``pid`` and each live descendant, in
+    that order: with ``serve --workers N``, the supervisor and then its N workers."""
+    import psutil
+
+    root = psutil.Process(pid)
+    out = []
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            status = Path(f"/proc/{p.pid}/status").read_text(encoding="ascii")
+        except OSError:
+            continue
+        out += [round(int(line.split()[1]) / 1024) for line in status.splitlines() if line.startswith("VmHWM:")]
+    return out
+
+
 def bench(url: str, label: str, *, coders: int, seconds: float, interviews: int, think: float = 0.0,
           workers: int = 1, database_pid: int | None = None) -> dict:
     """One run; ``database_pid`` (PostgreSQL's postmaster) adds the database's CPU to the figures."""
@@ -272,6 +288,7 @@ def bench(url: str, label: str, *, coders: int, seconds: float, interviews: int,
             t.join(seconds + 120)
         elapsed = time.perf_counter() - began
         cpu_after, load_after = cpu(proc), os.getloadavg()
+        peaks = peak_rss_mb(proc.pid)
     server_cpu, database_cpu = (after - before for after, before in zip(cpu_after, cpu_before))
     sys.path.insert(0, str(REPO))
     from sqlalchemy import func, select
@@ -305,6 +322,10 @@ def bench(url: str, label: str, *, coders: int, seconds: float, interviews: int,
     if database_pid:
         result["database_cpu_s"] = round(database_cpu, 1)
         result["database_cpu_ms_per_request"] = round(1000 * database_cpu / requests, 1) if requests else None
+    # the app's processes: one serving process alone, else the supervisor first and then the workers
+    result["peak_rss_mb_per_process"] = peaks
+    result["peak_rss_mb_per_worker"] = max(peaks[1:] if workers > 1 else peaks[:1], default=None)
+    result["target_rss_per_worker_400mb"] = (result["peak_rss_mb_per_worker"] or 1e9) <= 400
     result["load_average_1min"] = {"before": round(load_before[0], 2), "after": round(load_after[0], 2)}
     result["target_p95_under_100ms"] = (result["decision"]["p95_ms"] or 1e9) < 100
     return result
@@ -363,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{r.get('database_cpu_ms_per_request', '-')} ms | load {r['load_average_1min']['before']}"
               f"-{r['load_average_1min']['after']} | 409s {r['conflicts_409']} | "
               f"rows {r['rows']} = ok {r['decisions_ok']}: lost {r['lost']}, duplicated {r['duplicated']}, "
-              f"unexpected {r['unexpected_rows']}, errors {r['error_count']}")
+              f"unexpected {r['unexpected_rows']}, errors {r['error_count']} | "
+              f"peak RSS per worker {r['peak_rss_mb_per_worker']} MB")
         ok &= r["lost"] == r["duplicated"] == r["unexpected_rows"] == r["error_count"] == 0
     print(f"written {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
     return 0 if ok else 1
