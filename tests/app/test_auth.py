@@ -202,3 +202,41 @@ def test_short_passwords_and_duplicate_users_are_refused(store, users):
         auth.add_user(store, "shorty", "coder", "short")
     with pytest.raises(BadRequest):
         auth.add_user(store, "ana", "coder", "long enough password")
+
+
+def test_at_most_two_argon2_computations_run_at_once_per_process():
+    """Each argon2 hash or verification holds 64 MB: 20 coders signing in together took a
+    worker to 1,386 MB. The production hasher lets ``HASHING_SLOTS`` run at once."""
+    import threading
+    import time
+
+    from argon2 import PasswordHasher
+
+    class Counting(PasswordHasher):
+        def __init__(self):
+            super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+            self.now = self.most = 0
+            self.lock = threading.Lock()
+
+        def verify(self, digest, password):
+            with self.lock:
+                self.now += 1
+                self.most = max(self.most, self.now)
+            time.sleep(0.05)
+            with self.lock:
+                self.now -= 1
+            return super().verify(digest, password)
+
+    def most_at_once(hasher) -> int:
+        digest = hasher.hash("correct horse battery")
+        threads = [threading.Thread(target=hasher.verify, args=(digest, "correct horse battery")) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return hasher.inner.most if isinstance(hasher, auth.BoundedHasher) else hasher.most
+
+    assert most_at_once(Counting()) > auth.HASHING_SLOTS  # unbounded, the threads overlap
+    assert most_at_once(auth.BoundedHasher(Counting())) == auth.HASHING_SLOTS
+    bounded = auth.BoundedHasher(Counting())
+    assert bounded.verify(bounded.hash("another long one"), "another long one")
