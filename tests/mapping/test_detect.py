@@ -225,3 +225,27 @@ def test_decisions_from_the_queue_do_not_flood_it_either():
     assert 20 <= expected <= 300 and suggested == expected
     # whole interviews coded through are a fair sample: no cap
     assert funding_suggested(list(range(300)))[0] == 600
+
+
+def test_the_codebook_words_weigh_the_same_whatever_the_hash_seed():
+    """A set's order follows Python's hash seed, and a float sum follows its order: summed
+    unsorted, the same run coded differently, in the last bits, from process to process."""
+    import os
+    import subprocess
+    import sys
+
+    code = r'''
+import hashlib
+from pipeline.mapping.lexicon import CodeTerms
+from pipeline.records import Code, Codebook
+book = Codebook(name="b", version="1", sha256="0" * 64, source="b.csv", codes=(
+    Code("funding", "Funding calls", "grants loans agencies deadlines budgets subsidies vouchers reporting audits"),))
+words = "grants loans agencies deadlines budgets subsidies vouchers reporting audits".split()
+texts = [" ".join(words[: 3 + i % 7]) + " and " + " ".join(words[i % 9 :: 2]) for i in range(60)]
+scores, _ = CodeTerms(book).evidence(texts, ["en"] * len(texts))
+print(hashlib.sha256(scores.tobytes()).hexdigest())
+'''
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+               for seed in range(6)}
+    assert len(digests) == 1
