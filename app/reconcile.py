@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Sequence
 from app.doublecoding import PairAgreement, coder_codings, pair_agreements
 from app.errors import BadRequest, Conflict
 from app.permissions import CurrentUser
-from app.review import _source
+from app.review import ExcerptShown, _source
 from pipeline.errors import NotFound
 from pipeline.quality import precedence
 from pipeline.quality.agreement import Agreement, agreement
@@ -42,17 +42,9 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class DoubleCoded:
+class DoubleCoded(ExcerptShown):
     """One double-coded excerpt that every one of its coders has decided on."""
 
-    excerpt_id: str
-    text: str
-    question: str | None
-    speaker: str
-    transcript_id: str
-    city: str | None
-    role: str | None
-    language: str | None
     source: str
     coders: tuple[tuple[str, tuple[str, ...]], ...]
     """(coder, their current codes), by coder name."""
@@ -126,10 +118,11 @@ def load(store: Store, run_id: str, *, bootstrap: int = 500) -> Reconciliation:
             coders = tuple(sorted((names[u], tuple(sorted(codings[u][excerpt_id]))) for u in private[excerpt_id]))
             later = sorted({names[d.user_id] for d in rows.get(excerpt_id, ())
                             if by is not None and d.id > by.id and d.user_id in private[excerpt_id]})
-            items.append(DoubleCoded(
-                excerpt_id, e.text, e.question, e.speaker, t.id, t.city, t.role, e.language, _source(e, t), coders,
-                tuple(sorted(by.codes or ())) if by is not None else None, names.get(by.user_id) if by else None,
-                len(rows.get(excerpt_id, ())), tuple(later)))
+            items.append(DoubleCoded.of(
+                e, t, source=_source(e, t), coders=coders,
+                agreed=tuple(sorted(by.codes or ())) if by is not None else None,
+                reconciled_by=names.get(by.user_id) if by else None, version=len(rows.get(excerpt_id, ())),
+                changed_since=tuple(later)))
     before = tuple(pair_agreements(store, run_id, bootstrap=bootstrap, codings=codings))
     final = {i.excerpt_id: frozenset(i.final) for i in items if i.final is not None}
     after = []

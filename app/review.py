@@ -119,14 +119,10 @@ def _check_in_scope(session: Session, run_id: str, user_id: int, excerpt_id: str
 
 
 @dataclass(frozen=True)
-class QueueItem:
-    suggestion_id: int
+class ExcerptShown:
+    """What a card shows of an excerpt: the text, the question it answers, who said it, where."""
+
     excerpt_id: str
-    code: str
-    confidence: float
-    reason: str
-    status: str
-    version: int
     text: str
     question: str | None
     speaker: str
@@ -135,6 +131,22 @@ class QueueItem:
     role: str | None
     language: str | None
     section: str | None
+
+    @classmethod
+    def of(cls, e: ExcerptRow, t: TranscriptRow, **rest):
+        """The card for excerpt row ``e`` of transcript row ``t``; ``rest``: the subclass's own fields."""
+        return cls(excerpt_id=e.id, text=e.text, question=e.question, speaker=e.speaker, transcript_id=t.id,
+                   city=t.city, role=t.role, language=e.language, section=e.guide_section, **rest)
+
+
+@dataclass(frozen=True)
+class QueueItem(ExcerptShown):
+    suggestion_id: int
+    code: str
+    confidence: float
+    reason: str
+    status: str
+    version: int
     excerpt_codes: tuple[str, ...]
     double_coded: bool
     memos: tuple[tuple[str, datetime], ...] = ()
@@ -207,10 +219,10 @@ def _items(s: Session, run_id: str, user: CurrentUser, page, status, version, pr
     out = []
     for sid in ids:
         sg, e, t = details[sid]
-        out.append(QueueItem(sg.id, e.id, sg.code, sg.confidence, sg.reason, status[sid], version[sid], e.text,
-                             e.question, e.speaker, t.id, t.city, t.role, e.language, e.guide_section,
-                             tuple(sorted(current.get(e.id, []))), e.id in private, tuple(memos.get(e.id, [])),
-                             _source(e, t)))
+        out.append(QueueItem.of(e, t, suggestion_id=sg.id, code=sg.code, confidence=sg.confidence, reason=sg.reason,
+                                status=status[sid], version=version[sid],
+                                excerpt_codes=tuple(sorted(current.get(e.id, []))), double_coded=e.id in private,
+                                memos=tuple(memos.get(e.id, [])), source=_source(e, t)))
     return out
 
 
@@ -378,18 +390,8 @@ def add_memo(store: Store, user: CurrentUser, excerpt_id: str, text: str, run_id
 
 
 @dataclass(frozen=True)
-class SpotCheck:
+class SpotCheck(ExcerptShown):
     """An excerpt with no suggestion, shown so that the coder says whether any code applies."""
-
-    excerpt_id: str
-    text: str
-    question: str | None
-    speaker: str
-    transcript_id: str
-    city: str | None
-    role: str | None
-    language: str | None
-    section: str | None
 
 
 @dataclass(frozen=True)
@@ -423,7 +425,7 @@ def spot_check_due(store: Store, user: CurrentUser, run_id: str) -> SpotCheck | 
             return None
         e = excerpt_row(s, spot_check_order(candidates, salt=run_id)[0])
         t = transcript_row(s, e.transcript_id)
-        return SpotCheck(e.id, e.text, e.question, e.speaker, t.id, t.city, t.role, e.language, e.guide_section)
+        return SpotCheck.of(e, t)
 
 
 def spot_tally(store: Store, run_id: str) -> SpotTally:
