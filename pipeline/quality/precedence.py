@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from typing import Iterable, Protocol
 
-RECONCILED = "reconciled"
-"""``decisions.source`` of the codes an admin recorded as agreed for a double-coded excerpt."""
+from pipeline.store.codings import RECONCILED
 
 
 class _Logged(Protocol):

@@ -23,6 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import NotFound
+
+RECONCILED = "reconciled"
+"""``decisions.source`` of the codes an admin recorded as agreed for a double-coded excerpt
+(``pipeline.quality.precedence`` says what that means for every reader of the log)."""
 from pipeline.store import models as m
 from pipeline.store.chunks import chunked
 
@@ -97,8 +101,6 @@ def current_codes(session: Session, excerpt_ids: Iterable[str] | None = None, *,
 def agreed_codings(current: dict[UnitKey, CurrentCoding]) -> dict[str, CurrentCoding]:
     """Excerpt id -> the latest reconciled coding of the whole excerpt among ``current``
     (the agreed codes an admin recorded, ``pipeline.quality.precedence``)."""
-    from pipeline.quality.precedence import RECONCILED
-
     agreed: dict[str, CurrentCoding] = {}
     for c in current.values():
         if c.source == RECONCILED and c.start is None:
